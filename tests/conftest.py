@@ -62,7 +62,7 @@ def compose(tmp_path: Path, shared_cache: Path) -> Callable[..., object]:
 @pytest.fixture
 def run_cell_with(compose: Callable[..., object]) -> Callable[..., dict]:
     """run_cell_with(*overrides) runs one cell on the tiny budget and returns its results."""
-    from xtask.cell import run_cell
+    from xtask.pipeline.cell import run_cell
 
     def _run(*overrides: str, budget: bool = True) -> dict:
         cfg = compose(*((TINY_BUDGET if budget else []) + list(overrides)))

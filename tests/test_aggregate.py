@@ -520,7 +520,7 @@ def _predicted_cell(root: Path, task: str, split: str, langs: List[str], tag: st
 
 
 def test_submission_folder_from_one_cell_per_target(tmp_path: Path, capsys) -> None:
-    from xtask.submission import SubmissionError, build
+    from xtask.ops.submission import SubmissionError, build
 
     cells = tmp_path / "cells"
     full = {task: _predicted_cell(cells, task, "test", list(TARGET_TASKS[task].languages)) for task in NINE}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from xtask import cache
+from xtask.store import encoders as cache
 
 
 def test_key_ignores_the_target_but_not_the_intermediate_setup(compose) -> None:

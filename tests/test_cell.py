@@ -10,7 +10,7 @@ import torch
 from safetensors.torch import load_file
 
 from xtask.data.sources import MINI_LANGUAGES
-from xtask.formats.classification import ClassificationFormat
+from xtask.pipeline.formats.classification import ClassificationFormat
 from xtask.tasks.nli import NLI_LABELS
 
 pytestmark = pytest.mark.slow
@@ -103,7 +103,7 @@ def test_cluster_model_config_runs_with_a_local_pretrained_folder(run_cell_with,
     """model=xlmr_base's code path (from_pretrained of model.pretrained, no tiny build), pointed at
     a local folder instead of the Hub id, end to end through phase 1 and phase 2."""
     from xtask.config import TinyArchitecture
-    from xtask.modeling import ensure_tiny_model
+    from xtask.models.tiny import ensure_tiny_model
 
     folder = ensure_tiny_model(TinyArchitecture(), shared_cache)
     results = run_cell_with("model=xlmr_base", f"model.pretrained={folder}", "inter=sst2", "target=tatoeba",
@@ -116,13 +116,13 @@ def test_cluster_model_config_runs_with_a_local_pretrained_folder(run_cell_with,
 def test_missing_evaluation_languages_fail_before_any_training(run_cell_with, tmp_path: Path, monkeypatch) -> None:
     """XTREME's folder layout with only the mini data's 9 XNLI languages: target.languages=null
     asks for all 15, so the cell fails at once, naming the 6 missing ones, and trains nothing."""
-    import xtask.cell
+    import xtask.pipeline.cell
     from xtask.data.sources import BUNDLED_MINI_ROOT, MissingDataError
 
     def no_training(*args, **kwargs):
         raise AssertionError("phase 1 started although evaluation data is missing")
 
-    monkeypatch.setattr(xtask.cell, "intermediate_encoder", no_training)
+    monkeypatch.setattr(xtask.pipeline.cell, "intermediate_encoder", no_training)
     with pytest.raises(MissingDataError) as err:
         run_cell_with("inter=mnli", "target=xnli", "data=xtreme_dir", f"data.root={BUNDLED_MINI_ROOT}")
     message = str(err.value)
@@ -137,7 +137,7 @@ def test_the_tiny_model_builds_the_same_bytes_everywhere(tmp_path: Path) -> None
     """Same seed, same numbers on every machine: two builds of the tiny model (tokenizer
     training included, whose trainer is parallel and hash-ordered) are byte-identical."""
     from xtask.config import TinyArchitecture
-    from xtask.modeling import ensure_tiny_model
+    from xtask.models.tiny import ensure_tiny_model
 
     first = ensure_tiny_model(TinyArchitecture(), tmp_path / "a")
     second = ensure_tiny_model(TinyArchitecture(), tmp_path / "b")

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from xtask.config import TinyArchitecture
-from xtask.formats.qa import best_spans, encode_windows, squad_json
-from xtask.formats.tagging import IGNORE, align_labels, chunk_words
-from xtask.modeling import ensure_tiny_model
-from xtask.retrieval import best_threshold, margin_candidates, nearest
+from xtask.pipeline.formats.qa import best_spans, encode_windows, squad_json
+from xtask.pipeline.formats.tagging import IGNORE, align_labels, chunk_words
+from xtask.models.tiny import ensure_tiny_model
+from xtask.pipeline.retrieval import best_threshold, margin_candidates, nearest
 from xtask.tasks.qa import FEATURES as QA_FEATURES
 
 
@@ -111,7 +111,7 @@ def test_first_subword_gets_the_label(tokenizer) -> None:
 
 def test_tagging_round_trip_through_features(tokenizer) -> None:
     """Encode long sentences into chunks, 'predict' the gold ids back, reassemble: same tags."""
-    from xtask.formats.tagging import META, TaggingFormat
+    from xtask.pipeline.formats.tagging import META, TaggingFormat
     from xtask.tasks import TARGET_TASKS
 
     task = TARGET_TASKS["panx"]
@@ -185,7 +185,7 @@ def test_multiple_choice_batches_on_mini_data(tokenizer, name: str, choices: int
 
     from xtask.config import DataConfig
     from xtask.data.sources import DataContext
-    from xtask.formats.multiple_choice import MultipleChoiceFormat
+    from xtask.pipeline.formats.multiple_choice import MultipleChoiceFormat
     from xtask.tasks import INTERMEDIATE_TASKS
 
     task = INTERMEDIATE_TASKS[name]

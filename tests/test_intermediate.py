@@ -8,7 +8,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from xtask.formats.classification import ClassificationFormat
+from xtask.pipeline.formats.classification import ClassificationFormat
 from xtask.tasks import INTERMEDIATE_TASKS
 
 pytestmark = pytest.mark.slow

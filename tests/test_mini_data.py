@@ -445,7 +445,7 @@ def test_translated_mnli_matches_the_english_rows(lang: str, mini_ctx) -> None:
 def test_translate_train_reads_the_bundled_translations(mini_ctx) -> None:
     from omegaconf import OmegaConf
 
-    from xtask.intermediate import training_set
+    from xtask.pipeline.intermediate import training_set
     from xtask.tasks import INTERMEDIATE_TASKS
 
     cfg = OmegaConf.create({"languages": list(english.TRANSLATED_LANGUAGES), "root": None, "include_english": True})

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from xtask.multitask.sampler import TaskSampler, task_probabilities
+from xtask.pipeline.multitask.sampler import TaskSampler, task_probabilities
 
 SIZES = {"mnli": 9000, "squad": 1000, "sst2": 100}
 
@@ -67,7 +67,7 @@ def test_sampler_configuration_errors(kwargs, message) -> None:
 def test_mixture_with_mlm_trains_and_its_checkpoint_reloads(run_cell_with) -> None:
     from safetensors.torch import load_file
 
-    from xtask.multitask.model import MultiTaskModel
+    from xtask.pipeline.multitask.model import MultiTaskModel
 
     results = run_cell_with(
         "inter=multitask", "inter.tasks=[mnli,squad]", "inter.mlm.share=0.3", "train.inter.max_steps=40",

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, TINY_BUDGET
-from xtask import plan as planner
+from xtask.ops import plan as planner
 
 pytestmark = pytest.mark.slow
 SWEEPS = sorted(p.stem for p in (REPO / "sweeps").glob("*.yaml"))

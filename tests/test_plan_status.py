@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from conftest import TINY_BUDGET
-from xtask import plan as planner
+from xtask.ops import plan as planner
 from xtask.atomic import write_json_atomic
 from xtask.cli import main as xtask_main
-from xtask.status import PLAN_FILE, collect
+from xtask.ops.status import PLAN_FILE, collect
 
 
 def test_expand_matches_hydras_cartesian_product() -> None:
@@ -26,7 +26,7 @@ def test_expand_matches_hydras_cartesian_product() -> None:
 
 def test_fast_composition_gives_the_same_cells(tmp_path: Path, compose) -> None:
     from xtask.config import to_container
-    from xtask.identity import cell_dir
+    from xtask.store.identity import cell_dir
 
     overrides = ["inter=mnli,sst2", "target=xnli", "seed=1,2", "train.target.lr=0.002", f"paths.outputs={tmp_path}"]
     cells = planner.plan(overrides)
@@ -112,7 +112,7 @@ def test_costs_are_medians_of_measured_jobs_and_price_a_plan(tmp_path: Path, cap
     the cache adds no intermediate time; target time = phase 2 + evaluation."""
     import yaml
 
-    from xtask import costs
+    from xtask.ops import costs
 
     cells = tmp_path / "cells"
     hour = 3600.0

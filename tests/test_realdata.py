@@ -127,7 +127,7 @@ def test_real_data_through_the_scorer(xtreme_root: Path, tmp_path: Path) -> None
     """Gold answers scored against themselves give 100; an empty prediction gives 0."""
     import json
 
-    from xtask.formats.qa import squad_json
+    from xtask.pipeline.formats.qa import squad_json
     from xtask.scoring.metrics import squad_em_f1
 
     data = TARGET_TASKS["xquad"].read(_ctx(xtreme_root), "test", "zh")
@@ -183,8 +183,8 @@ def test_multiple_choice_batches_on_real_data(english_root: Path, tmp_path: Path
     from transformers import AutoTokenizer
 
     from xtask.config import TinyArchitecture
-    from xtask.formats.multiple_choice import MultipleChoiceFormat
-    from xtask.modeling import ensure_tiny_model
+    from xtask.pipeline.formats.multiple_choice import MultipleChoiceFormat
+    from xtask.models.tiny import ensure_tiny_model
     from xtask.tasks import INTERMEDIATE_TASKS
 
     tokenizer = AutoTokenizer.from_pretrained(ensure_tiny_model(TinyArchitecture(), tmp_path))

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from xtask import preemption
-from xtask.cell import run_cell
+from xtask.pipeline import preemption
+from xtask.pipeline.cell import run_cell
 
 pytestmark = pytest.mark.slow
 
@@ -31,12 +31,12 @@ def test_done_cells_are_skipped_and_force_recomputes(compose) -> None:
 
 
 def test_failed_cells_rerun_only_with_retry_failed(compose, monkeypatch) -> None:
-    import xtask.evaluation
+    import xtask.pipeline.evaluation
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(xtask.evaluation, "evaluate_languages", boom)
+    monkeypatch.setattr(xtask.pipeline.evaluation, "evaluate_languages", boom)
     with pytest.raises(RuntimeError):
         run_cell(compose(*STEPS))
     monkeypatch.undo()

@@ -86,7 +86,7 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from xtask.plan import check_data, load_costs, plan, summarize
+    from xtask.ops.plan import check_data, load_costs, plan, summarize
 
     cells = plan(args.overrides)
     if not cells:
@@ -120,7 +120,7 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def _costs(args: argparse.Namespace) -> int:
-    from xtask import costs
+    from xtask.ops import costs
     from xtask.atomic import write_text_atomic
 
     models = costs.models_in(args.paths)
@@ -141,7 +141,7 @@ def _costs(args: argparse.Namespace) -> int:
 
 
 def _submission(args: argparse.Namespace) -> int:
-    from xtask.submission import SubmissionError, build
+    from xtask.ops.submission import SubmissionError, build
 
     try:
         missing = build(args.cells, args.out, args.split)
@@ -159,7 +159,7 @@ def _submission(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from xtask.status import collect, render
+    from xtask.ops.status import collect, render
 
     rows = collect(args.path)
     print(render(rows))
@@ -235,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[List[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["bench"]:  # its own parser: launch.py overrides mixed with options
-        from xtask import bench
+        from xtask.ops import bench
 
         return bench.main(argv[1:])
     args = build_parser().parse_args(argv)

@@ -28,10 +28,10 @@ def run_job(cfg: DictConfig) -> float:
     failed cell that was skipped)."""
     from hydra.core.hydra_config import HydraConfig
 
-    from xtask.cell import run_cell
+    from xtask.pipeline.cell import run_cell
     from xtask.config import to_container
-    from xtask.identity import cell_dir
-    from xtask.status import POINTER_FILE
+    from xtask.store.identity import cell_dir
+    from xtask.ops.status import POINTER_FILE
 
     _quiet_libraries()
     pointer = None

@@ -21,8 +21,8 @@ class TransferMatrixOnMultirunEnd(Callback):
     ends. Reads the cells from their own files, so it works for every launcher."""
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        from xtask.plan import plan
-        from xtask.status import PLAN_FILE
+        from xtask.ops.plan import plan
+        from xtask.ops.status import PLAN_FILE
 
         sweep_dir = Path(config.hydra.sweep.dir)
         try:

@@ -15,8 +15,8 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 
 import pandas as pd
 
-from xtask.cell import read_results
-from xtask.identity import signature
+from xtask.pipeline.cell import read_results
+from xtask.store.identity import signature
 from xtask.report.collect import rows_from_results
 from xtask.report.tables import NO_INTERMEDIATE
 

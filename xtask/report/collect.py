@@ -22,10 +22,10 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 import pandas as pd
 
-from xtask.cell import read_results, read_status
+from xtask.pipeline.cell import read_results, read_status
 from xtask.report.matrix import cell_folders
 from xtask.scoring.xtreme import TASK_GROUPS
-from xtask.status import PLAN_FILE, POINTER_FILE
+from xtask.ops.status import PLAN_FILE, POINTER_FILE
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +198,7 @@ def _frame(rows: List[Dict[str, Any]]) -> pd.DataFrame:
 
 def load_wandb(group: str, project: str, entity: Optional[str]) -> pd.DataFrame:
     """The long table from the W&B runs of a sweep (``group`` = sweep name, job type ``target``),
-    from the summary keys xtask.cell writes: ``target/average`` and ``per_language/LANG/METRIC``.
+    from the summary keys xtask.pipeline.cell writes: ``target/average`` and ``per_language/LANG/METRIC``.
 
     Needs network access and a W&B API key; raises ``RuntimeError`` with a plain message when
     W&B is offline or unreachable."""
@@ -259,7 +259,7 @@ def _rows_from_run(run: Any, group: str) -> List[Dict[str, Any]]:
 
 
 def _headline_metric(target: str, summary: Mapping[str, Any]) -> str:
-    """The metric results.json would name (xtask.formats / xtask.retrieval): accuracy for the
+    """The metric results.json would name (xtask.pipeline.formats / xtask.retrieval): accuracy for the
     classification targets and Tatoeba, F1 for tagging, QA and BUCC."""
     if target in ("xnli", "pawsx", "tatoeba"):
         return "accuracy"

@@ -13,8 +13,8 @@ from typing import Dict, Iterable, List, Optional
 
 import pandas as pd
 
-from xtask.cell import RESULTS_FILE, STATUS_FILE
-from xtask.status import POINTER_FILE
+from xtask.pipeline.cell import RESULTS_FILE, STATUS_FILE
+from xtask.ops.status import POINTER_FILE
 from xtask.tasks import INTERMEDIATE_TASKS, NO_INTERMEDIATE, TARGET_TASKS
 
 COLUMNS = ["sweep", "model", "inter", "target", "seed", "metric", "score", "state", "dir"]

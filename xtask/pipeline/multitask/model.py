@@ -95,7 +95,7 @@ class MultiTaskModel(nn.Module):
     def save(self, dest: Path, tokenizer: Any = None) -> None:
         from safetensors.torch import save_file
 
-        from xtask.training import neutralize_head_config
+        from xtask.pipeline.training import neutralize_head_config
 
         dest = Path(dest)
         dest.mkdir(parents=True, exist_ok=True)

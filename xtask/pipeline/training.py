@@ -16,9 +16,9 @@ from typing import Any, Dict, Optional
 
 import datasets
 
-from xtask import preemption
+from xtask.pipeline import preemption
 from xtask.config import EvalStrategy, Selection
-from xtask.formats import format_for
+from xtask.pipeline.formats import format_for
 from xtask.tasks.base import Task
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, List
 import datasets
 import numpy as np
 
-from xtask.formats.base import Prediction, TaskFormat
+from xtask.pipeline.formats.base import Prediction, TaskFormat
 from xtask.scoring.metrics import accuracy
 from xtask.tasks.base import Task
 

@@ -1,6 +1,6 @@
 """Intermediate training on a mixture: several tasks (and/or masked LM) through one encoder.
 
-Every optimisation step draws a task from the :class:`~xtask.multitask.sampler.TaskSampler`
+Every optimisation step draws a task from the :class:`~xtask.pipeline.multitask.sampler.TaskSampler`
 and takes one batch of it; a step budget of ``epochs`` means ``epochs`` passes over the
 mixture's (capped) example count. The result is saved like a single-task phase: ``encoder/``
 for phase 2, plus the heads so the multi-task checkpoint itself can be reloaded.
@@ -18,12 +18,12 @@ import datasets
 import torch
 from torch.utils.data import DataLoader
 
-from xtask.formats import format_for
-from xtask.multitask.model import MLM_TASK, MultiTaskModel, head_spec
-from xtask.multitask.sampler import TaskSampler
+from xtask.pipeline.formats import format_for
+from xtask.pipeline.multitask.model import MLM_TASK, MultiTaskModel, head_spec
+from xtask.pipeline.multitask.sampler import TaskSampler
 from xtask.tasks.base import Task
-from xtask import preemption
-from xtask.training import (
+from xtask.pipeline import preemption
+from xtask.pipeline.training import (
     PhaseResult, PhaseRun, cap_examples, checkpoint_step, fit_max_length, last_checkpoint, training_arguments,
 )
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from xtask.cell import RESULTS_FILE, read_status
+from xtask.pipeline.cell import RESULTS_FILE, read_status
 
 PLAN_FILE = "plan.json"  # written into the sweep folder when a multirun starts
 POINTER_FILE = "cell.json"

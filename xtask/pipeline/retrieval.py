@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from xtask.atomic import write_text_atomic
 from xtask.data.sources import DataContext
-from xtask.evaluation import summarize
+from xtask.pipeline.evaluation import summarize
 from xtask.scoring.metrics import accuracy, bucc_f1
 from xtask.tasks.base import Task
 from xtask.tasks.retrieval import Bitext
@@ -130,7 +130,7 @@ def score_retrieval(
     layer: int, max_length: int, batch_size: int, cell_dir: Path,
 ) -> Dict[str, Any]:
     """Score the encoder on ``split`` of each language in ``data`` (language -> its bitext, as
-    :func:`xtask.preflight.check_evaluation_data` returns it); ``ctx`` gives BUCC's dev split."""
+    :func:`xtask.pipeline.preflight.check_evaluation_data` returns it); ``ctx`` gives BUCC's dev split."""
     encoder = Encoder(init_from, layer, max_length, batch_size)
     languages = list(data)
     metric = "accuracy" if task.name == "tatoeba" else "f1"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Dict
 
-from xtask.formats.base import Prediction, TaskFormat
-from xtask.formats.classification import ClassificationFormat
-from xtask.formats.multiple_choice import MultipleChoiceFormat
-from xtask.formats.qa import QAFormat
-from xtask.formats.tagging import TaggingFormat
+from xtask.pipeline.formats.base import Prediction, TaskFormat
+from xtask.pipeline.formats.classification import ClassificationFormat
+from xtask.pipeline.formats.multiple_choice import MultipleChoiceFormat
+from xtask.pipeline.formats.qa import QAFormat
+from xtask.pipeline.formats.tagging import TaggingFormat
 from xtask.tasks.base import Task, TaskKind
 
 _FORMATS: Dict[TaskKind, TaskFormat] = {

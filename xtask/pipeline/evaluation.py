@@ -14,9 +14,9 @@ from typing import Any, Callable, Dict, List, Mapping
 from tqdm.auto import tqdm
 
 from xtask.atomic import write_text_atomic
-from xtask.formats import format_for
+from xtask.pipeline.formats import format_for
 from xtask.tasks.base import Task
-from xtask.training import PhaseResult, cap_examples
+from xtask.pipeline.training import PhaseResult, cap_examples
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ def evaluate_languages(
     cell_dir: Path,
 ) -> Dict[str, Any]:
     """Predict and score ``split`` of each language in ``data`` (language -> its read data, as
-    :func:`xtask.preflight.check_evaluation_data` returns it)."""
+    :func:`xtask.pipeline.preflight.check_evaluation_data` returns it)."""
     from transformers.trainer_callback import ProgressCallback
 
     fmt = format_for(task)

@@ -20,21 +20,22 @@ from typing import Any, Dict, List, Optional
 
 from omegaconf import DictConfig
 
-from xtask import __version__, preemption, tracking
+from xtask import __version__, tracking
+from xtask.pipeline import preemption
 from xtask.atomic import write_json_atomic
 from xtask.config import DataSource, to_container
 from xtask.data.sources import MINI_LANGUAGES, DataContext
-from xtask.identity import cell_dir, signature
-from xtask.intermediate import MULTITASK
-from xtask.modeling import pretrained_path
-from xtask.preflight import check_evaluation_data
+from xtask.store.identity import cell_dir, signature
+from xtask.pipeline.intermediate import MULTITASK
+from xtask.models.tiny import pretrained_path
+from xtask.pipeline.preflight import check_evaluation_data
 from xtask.tasks import NO_INTERMEDIATE, Task, TaskKind, intermediate_task, target_task
 
 log = logging.getLogger(__name__)
 
 RESULTS_FILE = "results.json"
 STATUS_FILE = "status.json"
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def resolve_languages(task: Task, requested: Optional[List[str]], ctx: DataContext) -> List[str]:
@@ -219,9 +220,9 @@ def _target_phase(
     """Phase 2 (fine-tune on English, evaluate every language of ``eval_data``), or scoring the
     encoder directly for the retrieval targets. Fills ``phases`` and ``timings``; returns the
     target's scores."""
-    from xtask.evaluation import evaluate_languages
-    from xtask.retrieval import score_retrieval
-    from xtask.training import PhaseRun, finetune
+    from xtask.pipeline.evaluation import evaluate_languages
+    from xtask.pipeline.retrieval import score_retrieval
+    from xtask.pipeline.training import PhaseRun, finetune
 
     if target.kind == TaskKind.retrieval:
         # No training: the (intermediate) encoder is scored directly.
@@ -261,8 +262,8 @@ def target_hp(cfg: DictConfig) -> Any:
 
 def intermediate_encoder(cfg: DictConfig, ctx: DataContext, init_from: str) -> Any:
     """The phase-1 encoder from the shared cache, trained by this job if nobody has yet."""
-    from xtask import cache
-    from xtask.intermediate import run_intermediate
+    from xtask.store import encoders as cache
+    from xtask.pipeline.intermediate import run_intermediate
 
     entry = cache.entry_dir(cfg)
 

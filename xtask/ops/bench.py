@@ -1,7 +1,7 @@
 """Throughput and memory of one phase's training step on this machine: a benchmark, not a test.
 
-    python -m xtask.bench model=xlmr_large target=xquad train=paper     # on a GPU node
-    python -m xtask.bench inter=squad --phase inter --steps 20
+    python -m xtask.ops.bench model=xlmr_large target=xquad train=paper     # on a GPU node
+    python -m xtask.ops.bench inter=squad --phase inter --steps 20
 
 Composes the config as ``launch.py`` would, builds the phase's model (pretrained encoder +
 the task's head) and its real training features, then times ``--steps`` optimizer steps after
@@ -41,9 +41,9 @@ def _peak_memory_mb(device: Any) -> float:
 
 def _phase(cfg: Any, phase: str) -> tuple:
     """(data context, task, train config) of the phase to measure."""
-    from xtask.cell import target_hp
+    from xtask.pipeline.cell import target_hp
     from xtask.data.sources import DataContext
-    from xtask.intermediate import MULTITASK
+    from xtask.pipeline.intermediate import MULTITASK
     from xtask.tasks import NO_INTERMEDIATE, TaskKind, intermediate_task, target_task
 
     ctx = DataContext.from_config(cfg.data)
@@ -63,9 +63,9 @@ def measure(cfg: Any, phase: str = "target", steps: int = 10, warmup: int = 2) -
     import torch
     from transformers import AutoTokenizer
 
-    from xtask.formats import format_for
-    from xtask.modeling import pretrained_path
-    from xtask.training import cap_examples, fit_max_length
+    from xtask.pipeline.formats import format_for
+    from xtask.models.tiny import pretrained_path
+    from xtask.pipeline.training import cap_examples, fit_max_length
 
     ctx, task, hp = _phase(cfg, phase)
     init_from = pretrained_path(cfg.model, Path(cfg.paths.cache))
@@ -174,7 +174,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--warmup", type=int, default=2, help="untimed steps first (allocations, kernels)")
     parser.add_argument("--json", type=Path, default=None, metavar="OUT", help="also write the figures as JSON")
     args = parser.parse_intermixed_args(argv)  # overrides and options in any order
-    from xtask.plan import _compose
+    from xtask.ops.plan import _compose
 
     from xtask.data.sources import MissingDataError
 

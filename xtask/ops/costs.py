@@ -21,7 +21,7 @@ from typing import Any, Dict, Iterable, List
 
 import yaml
 
-from xtask.cell import read_results
+from xtask.pipeline.cell import read_results
 from xtask.report.matrix import cell_folders
 
 SECONDS_PER_HOUR = 3600.0

@@ -101,9 +101,9 @@ def mlm_lines(mlm_cfg: Any, seed: int) -> datasets.Dataset:
 def run_intermediate(
     cfg: Any, ctx: DataContext, init_from: str, out_dir: Path, report_to: str, run_name: str
 ) -> IntermediateResult:
-    from xtask.multitask.sampler import task_probabilities
-    from xtask.multitask.training import train_mixture
-    from xtask.training import PhaseRun, finetune, save_encoder
+    from xtask.pipeline.multitask.sampler import task_probabilities
+    from xtask.pipeline.multitask.training import train_mixture
+    from xtask.pipeline.training import PhaseRun, finetune, save_encoder
 
     inter_cfg, hp = cfg.inter, cfg.train.inter
     english: Dict[str, datasets.Dataset] = {}

@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tupl
 
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 CONF_DIR = REPO_ROOT / "conf"
 COSTS_FILE = CONF_DIR / "costs.yaml"
 
@@ -110,10 +110,10 @@ def expand(overrides: Sequence[str]) -> List[List[str]]:
 
 
 def plan(overrides: Sequence[str]) -> List[PlannedCell]:
-    from xtask import cache
-    from xtask.cell import RESULTS_FILE, read_status
+    from xtask.store import encoders as cache
+    from xtask.pipeline.cell import RESULTS_FILE, read_status
     from xtask.config import to_container
-    from xtask.identity import cell_dir
+    from xtask.store.identity import cell_dir
 
     cells = []
     with _hydra():
@@ -138,10 +138,10 @@ def check_data(cells: List[PlannedCell]) -> Tuple[int, List[str]]:
     from omegaconf import OmegaConf
     from tqdm.auto import tqdm
 
-    from xtask.cell import resolve_languages
+    from xtask.pipeline.cell import resolve_languages
     from xtask.data.sources import DataContext, MissingDataError
-    from xtask.intermediate import MULTITASK
-    from xtask.preflight import check_evaluation_data
+    from xtask.pipeline.intermediate import MULTITASK
+    from xtask.pipeline.preflight import check_evaluation_data
     from xtask.tasks import NO_INTERMEDIATE, TaskKind, intermediate_task, target_task
 
     def read(task: Any, ctx: Any, *args: str) -> None:  # resolving can fail too (CCG's tags come from its data)
@@ -188,7 +188,7 @@ def load_costs(path: Optional[Path] = None) -> Dict[str, Any]:
 
 
 def summarize(cells: List[PlannedCell], costs: Dict[str, Any], force: bool = False) -> Dict[str, Any]:
-    from xtask import cache
+    from xtask.store import encoders as cache
 
     to_run = [c for c in cells if force or c.state != "done"]
     entries = {c.inter_entry for c in to_run if c.inter_entry is not None}

@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict, List, Tuple
 import datasets
 import numpy as np
 
-from xtask.formats.base import Prediction, TaskFormat
+from xtask.pipeline.formats.base import Prediction, TaskFormat
 from xtask.scoring.metrics import tagging_f1
 from xtask.tasks.base import Task
 

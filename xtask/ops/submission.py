@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Dict, List
 
-from xtask.cell import RESULTS_FILE, read_results
+from xtask.pipeline.cell import RESULTS_FILE, read_results
 from xtask.tasks import TARGET_TASKS
 
 

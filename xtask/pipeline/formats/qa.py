@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import datasets
 import numpy as np
 
-from xtask.formats.base import Prediction, TaskFormat
+from xtask.pipeline.formats.base import Prediction, TaskFormat
 from xtask.scoring.metrics import mlqa_em_f1, squad_em_f1, squad_v2_em_f1
 from xtask.tasks.base import Task
 

@@ -1,0 +1,1 @@
+"""Pretrained starting points: encoder families, tiny offline builds, converted local models."""

@@ -1,0 +1,1 @@
+"""Operations on grids and stores: plan, status, costs, bench, submission, migrate."""
