@@ -18,39 +18,31 @@ from typing import Dict, List, Optional
 import pandas as pd
 import pytest
 
+from cellfactory import make_cell
 from xtask.atomic import write_json_atomic
 from xtask.cli import main as xtask_main
 from xtask.report import aggregate, collect, heatmap, latex, paper, tables
+from xtask.store import identity
 from xtask.tasks import TARGET_TASKS
+from xtask.tasks.benchmarks import BENCHMARKS
 
-NINE = list(TARGET_TASKS)
+NINE = list(BENCHMARKS["xtreme"])
 QA = ("xquad", "mlqa", "tydiqa")
+LABEL = "tiny · data=mini"
 
 
-def _done(root: Path, inter: str, target: str, seed: int, score: float, model: str = "tiny",
-          config: Optional[Dict] = None, tag: str = "") -> Path:
+def _done(root: Path, inter: str, target: str, seed: int, score: float, model: str = "tiny", **kwargs) -> Path:
     """A finished cell whose languages average to ``score`` (en = score + 1, de = score - 1)."""
-    folder = root / f"{inter}__{target}__{model}__s{seed}__ok{seed}{tag}"
-    if target in QA:  # (EM + F1) / 2 per language
-        per_language = {"en": {"exact_match": score - 4, "f1": score + 6, "n": 10},
-                        "de": {"exact_match": score - 6, "f1": score + 4, "n": 10}}
-        metric = "f1"
-    else:
-        per_language = {"en": {"accuracy": score + 1, "n": 10}, "de": {"accuracy": score - 1, "n": 10}}
-        metric = "accuracy"
-    write_json_atomic(folder / "results.json", {
-        "cell": {"model": model, "inter": inter, "target": target, "seed": seed, "sweep": "t", "dir": str(folder)},
-        "target": {"task": target, "metric": metric, "per_language": per_language, "average": score},
-        "config": config or {},
-    })
-    write_json_atomic(folder / "status.json", {"state": "done"})
-    return folder
+    return make_cell(root, inter, target, seed, score, model=model, **kwargs)
 
 
-def _failed(root: Path, inter: str, target: str, seed: int, model: str = "tiny") -> Path:
-    folder = root / f"{inter}__{target}__{model}__s{seed}__bad{seed}"
-    write_json_atomic(folder / "status.json", {"state": "failed", "error": "boom"})
-    return folder
+def _failed(root: Path, inter: str, target: str, seed: int, model: str = "tiny", **kwargs) -> Path:
+    return make_cell(root, inter, target, seed, state="failed", model=model, **kwargs)
+
+
+def _long(*paths: Path, borrow: bool = True) -> pd.DataFrame:
+    long, _ = collect.load_long(list(paths), borrow=borrow)
+    return long
 
 
 # --------------------------------------------------------------------------- partial grid
@@ -73,9 +65,10 @@ def partial(tmp_path: Path) -> Path:
 
 
 def test_long_table_has_a_row_per_language_and_one_per_failed_cell(partial: Path) -> None:
-    long = collect.load_long([partial])
-    assert list(long.columns[:11]) == ["sweep", "model", "inter", "setting", "target", "seed", "lang", "metric",
-                                       "value", "lang_score", "n"]
+    long = _long(partial)
+    for column in ("report", "sweep", "model", "inter", "setting", "row", "target", "seed", "lang", "metric", "value",
+                   "lang_score", "n", "task_score", "state", "partial", "dir"):
+        assert column in long.columns
     done = long[long["state"] == "done"]
     assert len(done) == 7 * 2  # seven finished cells x (en, de)
     failed = long[long["state"] == "failed"]
@@ -85,7 +78,7 @@ def test_long_table_has_a_row_per_language_and_one_per_failed_cell(partial: Path
 
 
 def test_means_stds_failed_and_missing_cells(partial: Path) -> None:
-    report = aggregate.build(collect.load_long([partial]), "tiny")
+    report = aggregate.build(_long(partial), LABEL)
     stats = report.stats
     assert stats.loc[("mnli", "xnli"), "mean"] == pytest.approx(60.0)
     assert stats.loc[("mnli", "xnli"), "std"] == pytest.approx(statistics.stdev([50.0, 60.0, 70.0]))  # 10
@@ -110,7 +103,7 @@ def test_means_stds_failed_and_missing_cells(partial: Path) -> None:
 
 
 def test_per_language_table_is_the_mean_over_seeds(partial: Path) -> None:
-    report = aggregate.build(collect.load_long([partial]), "tiny")
+    report = aggregate.build(_long(partial), LABEL)
     xnli = report.per_language["xnli"]
     assert list(xnli.columns) == ["de", "en"]  # the registry's XNLI language order
     assert xnli.loc["mnli", "en"] == pytest.approx(61.0) and xnli.loc["mnli", "de"] == pytest.approx(59.0)
@@ -140,7 +133,7 @@ def full(tmp_path: Path) -> Path:
 
 
 def test_xtreme_average_and_delta(full: Path) -> None:
-    report = aggregate.build(collect.load_long([full]), "tiny")
+    report = aggregate.build(_long(full), LABEL)
     assert report.avg["none"] == pytest.approx(545 / 9)
     assert report.avg["mnli"] == pytest.approx(620 / 9)
     assert report.text.loc["none", "avg"] == "60.6" and report.text.loc["mnli", "avg"] == "68.9"
@@ -152,7 +145,7 @@ def test_xtreme_average_and_delta(full: Path) -> None:
 
 
 def test_best_per_target_by_hand(full: Path) -> None:
-    report = aggregate.build(collect.load_long([full]), "tiny")
+    report = aggregate.build(_long(full), LABEL)
     best = report.best["best_inter"].to_dict()
     # Per target, the better of mnli and squad (none is not a candidate):
     # xnli mnli 65, pawsx squad 79, udpos mnli 70, panx squad 64, xquad squad 76, mlqa squad 66,
@@ -172,7 +165,7 @@ def test_best_per_target_by_hand(full: Path) -> None:
 
 def test_written_files_png_latex_markdown(full: Path, tmp_path: Path) -> None:
     out = tmp_path / "report"
-    (report,) = aggregate.run(collect.load_long([full]), out)
+    (report,) = aggregate.run(_long(full), out)
     for name in ["cells_long.csv", "transfer_matrix.csv", "transfer_matrix.md", "transfer_matrix.tex",
                  "delta_matrix.csv", "delta_matrix.md", "delta_matrix.tex", "delta_heatmap.png",
                  "best_per_target.csv", "best_per_target.md", "report.md", "per_language/xnli.csv",
@@ -190,7 +183,7 @@ def test_written_files_png_latex_markdown(full: Path, tmp_path: Path) -> None:
     assert scores.shape[:2] == (300, 1100) and scores[..., :3].std() > 0.05  # drawn, not blank
     # Per language: rows x the target's languages (en, de here), minus none.
     xnli = matplotlib.image.imread(out / "per_language" / "xnli_delta.png")
-    assert xnli.shape[:2] == heatmap.size_px(3, 2)[::-1]
+    assert xnli.shape[:2] == heatmap.size_px(2, 2)[::-1]  # mnli and squad, each minus none
     assert "![xnli](per_language/xnli_delta.png)" in (out / "report.md").read_text()
     tex = (out / "transfer_matrix.tex").read_text()
     assert r"\begin{tabular}" in tex and r"\end{tabular}" in tex and "mean over 2 seed(s)" in tex
@@ -309,60 +302,175 @@ def test_two_models_get_separate_reports(tmp_path: Path) -> None:
     _done(root, "none", "xnli", 1, 50.0, model="tiny")
     _done(root, "none", "xnli", 1, 70.0, model="xlmr_base")
     out = tmp_path / "o"
-    reports = aggregate.run(collect.load_long([root]), out)
-    assert [r.model for r in reports] == ["tiny", "xlmr_base"]
-    assert "50.0 (n=1)" in (out / "tiny" / "transfer_matrix.md").read_text()
-    assert "70.0 (n=1)" in (out / "xlmr_base" / "transfer_matrix.md").read_text()
+    reports = aggregate.run(_long(root), out)
+    assert [r.model for r in reports] == ["tiny · data=mini", "xlmr_base · data=mini"]
+    assert "50.0 (n=1)" in (out / "tiny___data_mini" / "transfer_matrix.md").read_text()
+    assert "70.0 (n=1)" in (out / "xlmr_base___data_mini" / "transfer_matrix.md").read_text()
     assert (out / "cells_long.csv").is_file()
+
+
+# --------------------------------------------------------------------------- what is averaged together
+
+
+def test_only_cells_that_differ_in_the_seed_are_averaged(tmp_path: Path) -> None:
+    """The issue's store: cells with target.languages=[en,de], another data source and the
+    defaults for none x xnli. Each configuration is its own row (named by what differs) or
+    report; nothing is averaged across them."""
+    root = tmp_path / "cells"
+    for seed, score in [(1, 70.0), (2, 72.0)]:  # the defaults, all languages
+        _done(root, "none", "xnli", seed, score, per_language={"en": {"accuracy": score}, "de": {"accuracy": score},
+                                                               "fr": {"accuracy": score}})
+    for seed, score in [(1, 30.0), (2, 32.0)]:  # two languages only
+        _done(root, "none", "xnli", seed, score)
+    for seed, score in [(1, 90.0), (2, 92.0)]:  # another data source
+        _done(root, "none", "xnli", seed, score, per_language={"en": {"accuracy": score}, "de": {"accuracy": score},
+                                                               "fr": {"accuracy": score}}, data="xtreme_dir")
+    _done(root, "mnli", "xnli", 1, 40.0, hp={"lr": 2e-5})
+    _done(root, "mnli", "xnli", 1, 44.0, hp={"lr": 3e-5})
+    reports = aggregate.build_all(_long(root))
+    assert sorted(r.model for r in reports) == ["tiny · data=mini", "tiny · data=xtreme_dir"]
+    mini = next(r for r in reports if r.model == "tiny · data=mini")
+    stats = mini.stats
+    assert list(stats["n"]) and max(stats["n"]) == 2  # never more than the two seeds of one configuration
+    means = {row: stats.loc[(row, "xnli"), "mean"] for row, target in stats.index}
+    assert sorted(means.values()) == [31.0, 40.0, 44.0, 71.0]
+    rows = list(mini.text.index)
+    assert any("target.languages=[\"de\",\"en\"]" in r for r in rows)
+    assert any("train.target.lr=2e-05" in r for r in rows) and any("train.target.lr=3e-05" in r for r in rows)
+    xtreme_dir = next(r for r in reports if r.model == "tiny · data=xtreme_dir")
+    assert xtreme_dir.stats["mean"].tolist() == [91.0]
+
+
+def test_a_failed_variant_has_its_own_row(tmp_path: Path) -> None:
+    root = tmp_path / "cells"
+    _done(root, "sst2", "xnli", 1, 50.0)
+    _failed(root, "sst2", "xnli", 1, setting="sst2+mlm0.25", inter_hp={"mlm_share_stand_in": 1})
+    report = aggregate.build(_long(root), LABEL)
+    assert report.text.loc["sst2", "xnli"] == "50.0 (n=1)"
+    variant = [row for row in report.text.index if row.startswith("sst2+mlm0.25")]
+    assert len(variant) == 1 and report.text.loc[variant[0], "xnli"] == "failed"
+
+
+def test_partial_and_unlabelled_cells_are_shown_as_such(tmp_path: Path) -> None:
+    root = tmp_path / "cells"
+    _done(root, "none", "udpos", 1, 80.0, left_out={"kk": "no dev split in the benchmark"})
+    _done(root, "none", "xnli", 1, None, per_language={"en": {"accuracy": 0}, "de": {"accuracy": 0}}, unlabelled=True,
+          split="test")
+    report = aggregate.build(_long(root), LABEL)
+    assert report.text.loc["none", "udpos"] == "80.0† (n=1)"
+    assert report.text.loc["none", "xnli"] == "predictions only"
+    assert any("udpos: † scores leave out kk (no dev split in the benchmark)" in note for note in report.notes)
+
+
+def test_outputs_root_and_multirun_folders_find_cells(tmp_path: Path, capsys) -> None:
+    outputs = tmp_path / "outputs"
+    cell = _done(outputs / "cells", "none", "xnli", 1, 50.0)
+    sweep = outputs / "multirun" / "2024-01-02_03-04-05_000001_demo"
+    from xtask.store import cells as store
+
+    store.write_pointer(sweep / "0", cell, "ran")
+    (outputs / "cache" / "intermediate" / "mnli-abc-v2").mkdir(parents=True)
+    for path in (outputs, outputs / "multirun", sweep, outputs / "cells"):
+        assert xtask_main(["matrix", str(path)]) == 0, path
+        assert "| none | 50.0 (n=1) |" in capsys.readouterr().out
+    assert xtask_main(["matrix", str(tmp_path / "empty")]) == 1
+    assert "looked for cell folders" in capsys.readouterr().err
+
+
+def test_a_moved_outputs_tree_is_still_read(tmp_path: Path, capsys) -> None:
+    from xtask.store import cells as store
+
+    outputs = tmp_path / "scratch" / "outputs"
+    cell = _done(outputs / "cells", "none", "xnli", 1, 50.0)
+    sweep = outputs / "multirun" / "2024-01-02_03-04-05_000001_demo"
+    store.write_plan(sweep, [cell, outputs / "cells" / "mnli__xnli__tiny__s1__never"])
+    store.write_pointer(sweep / "0", cell, "ran")
+    moved = tmp_path / "project" / "outputs"
+    moved.parent.mkdir()
+    outputs.rename(moved)
+    long = _long(moved / "multirun")
+    states = dict(zip(long["dir"].map(lambda d: Path(d).name), long["state"]))
+    assert states[cell.name] == "done" and states["mnli__xnli__tiny__s1__never"] == "pending"
+    assert xtask_main(["status", str(moved / "multirun")]) == 0
+    out = capsys.readouterr().out
+    assert "1 done, 1 pending" in out
+    # A recorded cell whose folder is gone from both places is said to be not found.
+    import shutil
+
+    shutil.rmtree(moved / "cells" / cell.name)
+    assert xtask_main(["status", str(moved / "multirun")]) == 1
+    assert "not found" in capsys.readouterr().out
+
+
+def test_results_with_a_failed_status_are_failed_everywhere(tmp_path: Path, capsys) -> None:
+    from xtask.store import cells as store
+
+    root = tmp_path / "cells"
+    cell = _done(root, "none", "xnli", 1, 50.0)
+    store.write_status(cell, "failed", error="RuntimeError: later attempt died")
+    assert store.view(cell).state.value == "failed"
+    report = aggregate.build(_long(root), LABEL)
+    assert report.text.loc["none", "xnli"] == "failed"
+    assert xtask_main(["status", str(root)]) == 1
+    assert "failed" in capsys.readouterr().out
 
 
 # --------------------------------------------------------------------------- sweeps, variants
 
 
-def test_variant_labels() -> None:
-    assert collect.setting_label("mnli", None) == "mnli"
-    assert collect.setting_label("anli_plus", {"inter": {"mlm": {"share": 0.25}}}) == "anli_plus+mlm0.25"
-    assert collect.setting_label("mnli", {"inter": {"translated": {"languages": ["de", "zh"]}}}) == "mnli+tt(de,zh)"
-    assert collect.setting_label("multitask", {"inter": {"sampler": {"strategy": "uniform"}}}) == "multitask+uniform"
-    assert collect.setting_label("multitask", {"inter": {"sampler": {"strategy": "temperature"}}}) == "multitask"
+def test_row_order() -> None:
     assert tables.row_order(["multitask+uniform", "squad", "anli_plus+mlm0.25", "multitask", "mnli", "zzz"]) == [
         "none", "mnli", "squad", "multitask", "anli_plus+mlm0.25", "multitask+uniform", "zzz"]
+
+
+def test_variant_labels() -> None:
+    from omegaconf import OmegaConf
+
+    def label(**inter):
+        return identity.setting_label(OmegaConf.create({"name": "x", "mlm": {"share": 0.0}, "translated": {"languages": []},
+                                                        "sampler": {"strategy": "temperature"}, "tasks": [], **inter}))
+
+    assert label(name="mnli") == "mnli"
+    assert label(name="anli_plus", mlm={"share": 0.25}) == "anli_plus+mlm0.25"
+    assert label(name="mnli", translated={"languages": ["de", "zh"]}) == "mnli+tt(de,zh)"
+    assert label(name="multitask", sampler={"strategy": "uniform"}) == "multitask+uniform"
+    assert label(name="multitask") == "multitask"
 
 
 def test_multitask_default_strategy_matches_the_config() -> None:
     import yaml
 
     conf = yaml.safe_load((Path(__file__).resolve().parents[1] / "conf" / "inter" / "multitask.yaml").read_text())
-    assert conf["sampler"]["strategy"] == collect.MULTITASK_DEFAULT_STRATEGY
+    assert conf["sampler"]["strategy"] == identity.MULTITASK_DEFAULT_STRATEGY
 
 
 @pytest.fixture
 def sweep(tmp_path: Path) -> Path:
-    """A Hydra sweep folder: plan.json lists 4 cells; jobs 0-1 done, job 2 failed (an MLM variant,
-    known only from its job's .hydra/config.yaml), the 4th never started."""
+    """A Hydra sweep folder: plan.json lists 4 cells; jobs 0-1 done, job 2 failed (an MLM
+    variant), the 4th never started."""
+    from xtask.store import cells as store
+
     cells, sweep_dir = tmp_path / "cells", tmp_path / "multirun" / "2024-01-02_03-04-05_000001_demo"
     planned = [
         _done(cells, "none", "xnli", 1, 40.0), _done(cells, "mnli", "xnli", 1, 50.0),
-        _failed(cells, "anli_plus", "xnli", 1), cells / "mnli__xnli__tiny__s2__never",
+        _failed(cells, "anli_plus", "xnli", 1, setting="anli_plus+mlm0.25"), cells / "mnli__xnli__tiny__s2__never",
     ]
-    write_json_atomic(sweep_dir / "plan.json", {"cells": [str(p) for p in planned]})
+    store.write_plan(sweep_dir, planned)
     for num, cell in enumerate(planned[:3]):
-        write_json_atomic(sweep_dir / str(num) / "cell.json", {"cell_dir": str(cell)})
-    (sweep_dir / "2" / ".hydra").mkdir(parents=True)
-    (sweep_dir / "2" / ".hydra" / "config.yaml").write_text("inter:\n  name: anli_plus\n  mlm:\n    share: 0.25\n")
+        store.write_pointer(sweep_dir / str(num), cell)
     _done(cells, "squad", "xnli", 1, 99.0)  # another sweep's cell: not in this sweep
     return sweep_dir
 
 
 def test_sweep_folder_planned_missing_and_failed_variant(sweep: Path) -> None:
-    long = collect.load_long([sweep])
+    long = _long(sweep)
     assert "squad" not in set(long["inter"])
     states = dict(zip(long["dir"].map(lambda d: Path(d).name), long["state"]))
-    assert states["mnli__xnli__tiny__s2__never"] == "missing"
+    assert states["mnli__xnli__tiny__s2__never"] == "pending"
     failed = long[long["state"] == "failed"].iloc[0]
     assert failed["setting"] == "anli_plus+mlm0.25" and failed["sweep"] == "demo"
-    report = aggregate.build(long, "tiny")
-    assert report.text.loc["mnli", "xnli"] == "50.0 (n=1; 1 missing)"
+    report = aggregate.build(long, LABEL)
+    assert report.text.loc["mnli", "xnli"] == "50.0 (n=1; 1 pending)"  # the planned seed 2 never started
     assert report.text.loc["anli_plus+mlm0.25", "xnli"] == "failed"
     assert "anli_plus" not in report.text.index
 
@@ -373,13 +481,17 @@ def test_multirun_end_prints_and_writes_the_report(sweep: Path, capsys) -> None:
     from xtask.hydra_callbacks import TransferMatrixOnMultirunEnd
 
     config = OmegaConf.create({"sweep_name": "demo", "hydra": {"sweep": {"dir": str(sweep)}}})
-    TransferMatrixOnMultirunEnd().on_multirun_end(config)
-    out = capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_:  # a failed cell: the matrix is printed, then exit 1
+        TransferMatrixOnMultirunEnd().on_multirun_end(config)
+    assert exit_.value.code == 1
+    captured = capsys.readouterr()
+    out = captured.out
     assert "Transfer matrix of sweep 'demo'" in out
-    assert f"(written to {sweep / 'transfer_matrix.md'}" in out
+    assert f"(written to {sweep}" in out
     table = out[out.index("| inter \\ target | xnli |"):].splitlines()
-    assert table[2].startswith("| none | 40.0 (n=1) |") and table[3].startswith("| mnli | 50.0 (n=1; 1 missing) |")
-    assert (sweep / "transfer_matrix.md").read_text().strip() in out
+    assert table[2].startswith("| none | 40.0 (n=1) |") and table[3].startswith("| mnli | 50.0 (n=1; 1 pending) |")
+    assert "anli_plus+mlm0.25 | failed" in out
+    assert "did not finish (failed)" in captured.err
     for name in ("cells_long.csv", "delta_heatmap.png", "report.md", "transfer_matrix.tex"):
         assert (sweep / name).is_file()
 
@@ -388,15 +500,21 @@ def test_multirun_end_prints_and_writes_the_report(sweep: Path, capsys) -> None:
 
 
 class _Run:
-    def __init__(self, inter: str, target: str, seed: int, state: str, summary: Dict) -> None:
-        self.config = {"model": {"name": "tiny"}, "inter": {"name": inter}, "target": {"name": target},
-                       "seed": seed, "sweep_name": "demo"}
-        self.summary, self.state, self.id = summary, state, f"{inter}-{target}-{seed}"
+    def __init__(self, spec, state: str, summary: Dict) -> None:
+        import dataclasses
+
+        self.config = {"xtask_cell": {k: v for k, v in dataclasses.asdict(spec).items() if k != "config"}}
+        self.config["xtask_cell"]["config"] = {"data": {"source": "mini"}}
+        self.summary, self.state, self.id = summary, state, spec.key
         self.path = ["me", "xtask", self.id]
 
 
-def test_wandb_runs_become_the_long_table(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wandb_runs_become_the_long_table(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from cellfactory import read_spec
+
     calls: List = []
+    specs = [read_spec(_done(tmp_path, "mnli", "xnli", 1, 60.0)), read_spec(_done(tmp_path, "mnli", "xquad", 1, 65.0)),
+             read_spec(_failed(tmp_path, "none", "xnli", 1))]
 
     class Api:
         def __init__(self, timeout: int = 0) -> None:
@@ -405,17 +523,17 @@ def test_wandb_runs_become_the_long_table(monkeypatch: pytest.MonkeyPatch) -> No
         def runs(self, path: str, filters: Dict) -> List[_Run]:
             calls.append((path, filters))
             return [
-                _Run("mnli", "xnli", 1, "finished", {"target/average": 60.0, "target/accuracy": 60.0,
-                                                     "per_language/en/accuracy": 61.0, "per_language/en/n": 5,
-                                                     "per_language/de/accuracy": 59.0, "per_language/de/n": 5}),
-                _Run("mnli", "xquad", 1, "finished", {"target/average": 65.0, "per_language/en/f1": 70.0,
-                                                      "per_language/en/exact_match": 60.0}),
-                _Run("none", "xnli", 1, "crashed", {}),
+                _Run(specs[0], "finished", {"target/average": 60.0, "target/accuracy": 60.0,
+                                            "per_language/en/accuracy": 61.0, "per_language/en/n": 5,
+                                            "per_language/de/accuracy": 59.0, "per_language/de/n": 5}),
+                _Run(specs[1], "finished", {"target/average": 65.0, "per_language/en/f1": 70.0,
+                                            "per_language/en/exact_match": 60.0}),
+                _Run(specs[2], "crashed", {}),
             ]
 
     monkeypatch.delenv("WANDB_MODE", raising=False)
     monkeypatch.setitem(sys.modules, "wandb", types.SimpleNamespace(Api=Api))
-    long = collect.load_wandb("demo", "xtask", "me")
+    long, _ = collect.load_wandb("demo", "xtask", "me")
     assert calls == [("me/xtask", {"group": "demo", "jobType": "target"})]
     de = long[(long["target"] == "xnli") & (long["lang"] == "de")].iloc[0]
     assert de["value"] == 59.0 and de["metric"] == "accuracy" and de["task_score"] == 60.0 and de["state"] == "done"
@@ -433,68 +551,51 @@ def test_wandb_offline_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, capsys)
 # --------------------------------------------------------------------------- borrowed baselines
 
 
-def _config(inter: str, target: str, seed: int, lr: float = 1e-5, inter_lr: float = 3e-5) -> Dict:
-    """A resolved config as results.json keeps it (only the parts the baseline match reads)."""
-    return {"model": {"name": "tiny"}, "inter": {"name": inter}, "target": {"name": target}, "seed": seed,
-            "data": {"source": "mini"}, "sweep_name": f"sweep-{inter}",
-            "train": {"inter": {"lr": inter_lr}, "target": {"lr": lr}}}
-
-
 @pytest.fixture
 def store_with_sweep(tmp_path: Path) -> Path:
     """A cell store with a grid of mnli x xnli (seeds 1, 2), and earlier runs of none x xnli:
-    seed 1 with the same target config (phase-1 lr differs: irrelevant for none), seed 2 with
-    another target lr (not a baseline), nothing for none x pawsx."""
+    seed 1 with the same phase-2 settings (its twin), seed 2 with another target lr (not a
+    baseline), nothing for none x pawsx."""
     store = tmp_path / "cells"
     for seed, score in [(1, 50.0), (2, 54.0)]:
-        _done(store, "mnli", "xnli", seed, score, config=_config("mnli", "xnli", seed))
-    _done(store, "mnli", "pawsx", 1, 70.0, config=_config("mnli", "pawsx", 1))
-    _done(store, "none", "xnli", 1, 40.0, config=_config("none", "xnli", 1, inter_lr=9.0))
-    _done(store, "none", "xnli", 2, 99.0, config=_config("none", "xnli", 2, lr=2e-5), tag="other")
+        _done(store, "mnli", "xnli", seed, score, inter_hp={"lr": 3e-5})
+    _done(store, "mnli", "pawsx", 1, 70.0)
+    _done(store, "none", "xnli", 1, 40.0)
+    _done(store, "none", "xnli", 2, 99.0, hp={"lr": 2e-5})
     return store
 
 
-def test_a_grid_without_none_borrows_matching_none_cells_from_the_store(store_with_sweep: Path) -> None:
-    grid = [store_with_sweep / name for name in ("mnli__xnli__tiny__s1__ok1", "mnli__xnli__tiny__s2__ok2",
-                                                 "mnli__pawsx__tiny__s1__ok1")]
-    long = collect.load_long(grid)
-    assert set(long["inter"]) == {"mnli"}
-    borrowed, notes = aggregate.baselines.borrow(long)
-    none = borrowed[borrowed["inter"] == "none"]
-    assert set(none["dir"]) == {str(store_with_sweep / "none__xnli__tiny__s1__ok1")}  # seed 2's differs
-    assert "none__xnli__tiny__s1__ok1" in notes["tiny"][0]
-    report = aggregate.build(borrowed, "tiny")
-    assert report.delta.loc["mnli", "xnli"] == pytest.approx(52.0 - 40.0)
+def _cells(store: Path, prefix: str) -> List[Path]:
+    return sorted(p for p in store.iterdir() if p.name.startswith(prefix))
+
+
+def test_a_grid_without_none_borrows_its_twins_from_the_store(store_with_sweep: Path) -> None:
+    grid = _cells(store_with_sweep, "mnli__")
+    long, notes = collect.load_long(grid)
+    none = long[long["inter"] == "none"]
+    assert len(set(none["dir"])) == 1 and "none__xnli__tiny__s1__" in none["dir"].iloc[0]  # seed 2's twin differs
+    assert "taken from the cell store" in notes[0]
+    report = aggregate.build(long, LABEL)
+    assert report.delta.loc["mnli", "xnli"] == pytest.approx(40.0 - 40.0 + 52.0 - 40.0)
     # pawsx has no none cell anywhere: the report says how to get one.
-    assert any("no finished inter=none cell for pawsx" in note and "inter=none target=pawsx" in note
-               for note in report.notes)
+    assert any("no finished inter=none baseline for" in note and "pawsx" in note for note in report.notes)
 
 
-def test_aggregate_run_borrows_unless_told_not_to(store_with_sweep: Path, tmp_path: Path) -> None:
-    grid = [store_with_sweep / "mnli__xnli__tiny__s1__ok1"]
-    (report,) = aggregate.run(collect.load_long(grid), tmp_path / "with")
-    assert report.delta.loc["mnli", "xnli"] == pytest.approx(10.0)
-    assert "taken from the cell store" in (tmp_path / "with" / "report.md").read_text()
-    (alone,) = aggregate.run(collect.load_long(grid), tmp_path / "without", borrow_baselines=False)
-    assert math.isnan(alone.delta.loc["mnli", "xnli"])
-    assert "no finished inter=none cell for xnli" in (tmp_path / "without" / "report.md").read_text()
-    # Nothing to subtract: the delta heatmap still is a real image (it says why in the picture).
-    import matplotlib.image
-
-    assert matplotlib.image.imread(tmp_path / "without" / "delta_heatmap.png").shape[:2] == heatmap.size_px(2, 10)[::-1]
-
-
-def test_cli_no_borrow_flag(store_with_sweep: Path, tmp_path: Path, capsys) -> None:
-    cell = str(store_with_sweep / "mnli__xnli__tiny__s1__ok1")
+def test_aggregate_borrows_unless_told_not_to(store_with_sweep: Path, tmp_path: Path, capsys) -> None:
+    cell = str(_cells(store_with_sweep, "mnli__xnli__tiny__s1")[0])
     assert xtask_main(["aggregate", cell, "--out", str(tmp_path / "a")]) == 0
     assert "| none | 40.0 (n=1) |" in capsys.readouterr().out
+    assert "taken from the cell store" in (tmp_path / "a" / "report.md").read_text()
     assert xtask_main(["aggregate", cell, "--out", str(tmp_path / "b"), "--no-borrow"]) == 0
     captured = capsys.readouterr()
-    assert "| none | missing |" in captured.out and "inter=none target=xnli" in captured.err
+    assert "| none | missing |" in captured.out and "inter=none target=xnli" in captured.out
+    import matplotlib.image
+
+    assert matplotlib.image.imread(tmp_path / "b" / "delta_heatmap.png").shape[:2] == heatmap.size_px(2, 10)[::-1]
 
 
 def test_latex_matrix_marks_failed_missing_and_fewer_seeds(partial: Path, tmp_path: Path) -> None:
-    aggregate.run(collect.load_long([partial]), tmp_path / "r", borrow_baselines=False)
+    aggregate.run(_long(partial, borrow=False), tmp_path / "r")
     lines = (tmp_path / "r" / "transfer_matrix.tex").read_text().splitlines()
     assert "mean over 3 seed(s)" in lines[0]
     none = next(line for line in lines if line.startswith("None & "))
@@ -509,10 +610,9 @@ def test_latex_matrix_marks_failed_missing_and_fewer_seeds(partial: Path, tmp_pa
 
 
 def _predicted_cell(root: Path, task: str, split: str, langs: List[str], tag: str = "") -> Path:
-    folder = root / f"mnli__{task}__tiny__s1__sub{tag}"
-    write_json_atomic(folder / "results.json", {"cell": {"model": "tiny", "inter": "mnli", "target": task, "seed": 1},
-                                                 "target": {"task": task, "split": split, "average": None}})
-    suffix = "json" if task in QA else "tsv"
+    folder = make_cell(root / tag if tag else root, "mnli", task, 1, None, split=split, unlabelled=True,
+                       per_language={lang: {} for lang in langs})
+    suffix = TARGET_TASKS[task].suffix
     for lang in langs:
         (folder / "predictions" / task).mkdir(parents=True, exist_ok=True)
         (folder / "predictions" / task / f"test-{lang}.{suffix}").write_text(f"{task} {lang}\n")

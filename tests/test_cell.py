@@ -17,22 +17,27 @@ pytestmark = pytest.mark.slow
 
 
 def test_cell_reports_a_metric_per_language(run_cell_with) -> None:
-    results = run_cell_with("inter=none", "target=xnli", "seed=3")
-    scores = results["target"]
-    assert scores["languages"] == [lang for lang in scores["languages"] if lang in MINI_LANGUAGES]
-    assert set(scores["per_language"]) == set(MINI_LANGUAGES)
-    for lang, metrics in scores["per_language"].items():
-        assert 0.0 <= metrics["accuracy"] <= 100.0 and metrics["n"] == 24, lang
-    mean = sum(m["accuracy"] for m in scores["per_language"].values()) / len(MINI_LANGUAGES)
-    assert scores["average"] == pytest.approx(mean)
+    from xtask.store import records
 
-    folder = Path(results["cell"]["dir"])
-    assert results.pop("action") == "ran"
-    assert json.loads((folder / "results.json").read_text()) == json.loads(json.dumps(results))
+    outcome = run_cell_with("inter=none", "target=xnli", "seed=3")
+    scores = outcome.results.scores
+    assert scores.languages == [lang for lang in scores.languages if lang in MINI_LANGUAGES]
+    assert set(scores.per_language) == set(MINI_LANGUAGES)
+    for lang, language in scores.per_language.items():
+        assert 0.0 <= language.metrics["accuracy"] <= 100.0 and language.n == 24, lang
+    mean = sum(s.metrics["accuracy"] for s in scores.per_language.values()) / len(MINI_LANGUAGES)
+    assert scores.average == pytest.approx(mean) and scores.score_name == "accuracy"
+    # The mini copy has 9 of XNLI's 15 languages: the score is partial and says which are left out.
+    assert scores.partial and set(scores.left_out) == {"bg", "el", "sw", "tr", "ur", "vi"}
+
+    folder = outcome.folder
+    assert outcome.action == "ran"
+    assert records.read_results(folder) == outcome.results
     assert json.loads((folder / "status.json").read_text())["state"] == "done"
-    assert results["config"]["seed"] == 3 and results["config"]["inter"]["name"] == "none"
-    assert {"target_s", "eval_s", "total_s"} <= set(results["timings"])
-    assert results["versions"]["torch"] == torch.__version__
+    spec = records.read_spec(folder)
+    assert spec.seed == 3 and spec.inter == "none" and spec.config["seed"] == 3 and spec.key in folder.name
+    assert {"target_s", "eval_s", "total_s"} <= set(outcome.results.timings)
+    assert outcome.results.environment["torch"] == torch.__version__
     # Predictions and gold labels in XTREME's layout, one label per line.
     for lang in MINI_LANGUAGES:
         predicted = (folder / "predictions" / "xnli" / f"test-{lang}.tsv").read_text().splitlines()
@@ -40,7 +45,7 @@ def test_cell_reports_a_metric_per_language(run_cell_with) -> None:
         assert len(predicted) == len(gold) == 24
         assert set(predicted) <= set(NLI_LABELS) and set(gold) <= set(NLI_LABELS)
         accuracy = 100 * sum(p == g for p, g in zip(predicted, gold)) / len(gold)
-        assert accuracy == pytest.approx(scores["per_language"][lang]["accuracy"])
+        assert accuracy == pytest.approx(scores.per_language[lang].metrics["accuracy"])
 
 
 def test_inter_none_skips_phase_one(run_cell_with, monkeypatch) -> None:
@@ -49,16 +54,16 @@ def test_inter_none_skips_phase_one(run_cell_with, monkeypatch) -> None:
     monkeypatch.setattr(
         ClassificationFormat, "load_model", lambda self, path, task: loads.append((path, task.name)) or original(self, path, task)
     )
-    results = run_cell_with("inter=none", "target=xnli", "target.languages=[en]")
-    folder = Path(results["cell"]["dir"])
-    assert "inter" not in results["phases"] and "inter_s" not in results["timings"]
+    outcome = run_cell_with("inter=none", "target=xnli", "target.languages=[en]")
+    folder = outcome.folder
+    assert "inter" not in outcome.results.phases and "inter_s" not in outcome.results.timings
     assert not (folder / "inter").exists()
     # The only model loaded is the target's, straight from the pretrained (tiny) model.
-    assert loads == [(results["cell"]["started_from"], "xnli")]
+    assert loads == [(outcome.results.started_from, "xnli")]
     assert Path(loads[0][0]).name.startswith("tiny-")
 
 
-def test_phase_two_starts_from_the_phase_one_encoder(run_cell_with, monkeypatch) -> None:
+def test_phase_two_starts_from_the_phase_one_encoder(run_cell_with, monkeypatch, tmp_path: Path) -> None:
     """Record the encoder tensors each phase starts from and compare them with the saved encoder."""
     starts = []
     original = ClassificationFormat.load_model
@@ -70,33 +75,36 @@ def test_phase_two_starts_from_the_phase_one_encoder(run_cell_with, monkeypatch)
         return model
 
     monkeypatch.setattr(ClassificationFormat, "load_model", recording_load)
-    results = run_cell_with("inter=mnli", "target=xnli", "target.languages=[en,de]")
+    outcome = run_cell_with("inter=mnli", "target=xnli", "target.languages=[en,de]", f"paths.cache={tmp_path / 'c'}")
     (p1_path, p1_task, pretrained), (p2_path, p2_task, phase2_start) = starts
     assert (p1_task, p2_task) == ("mnli", "xnli")
-    encoder_dir = Path(results["phases"]["inter"]["cache_dir"]) / "encoder"
+    encoder_dir = tmp_path / "c" / "intermediate" / outcome.results.phases["inter"]["entry"] / "encoder"
     assert Path(p2_path) == encoder_dir
     saved = load_file(str(encoder_dir / "model.safetensors"))
     key = "encoder.layer.0.attention.self.query.weight"
     assert torch.equal(phase2_start[key], saved[key])
     assert torch.equal(phase2_start["embeddings.word_embeddings.weight"], saved["embeddings.word_embeddings.weight"])
     assert not torch.equal(pretrained[key], saved[key]), "phase 1 did not change the encoder"
-    assert results["phases"]["inter"]["task"] == "mnli" and results["phases"]["inter"]["train_steps"] == 8
+    phase1 = outcome.results.phases["inter"]
+    assert phase1["task"] == "mnli" and phase1["train_steps"] == 8 and phase1["cache"] == "built"
     # The saved encoder carries no task head: phase 2 gets a fresh one.
     assert not any(k.startswith("classifier") for k in saved)
 
 
 def test_learnable_mini_task_beats_chance(run_cell_with) -> None:
     """With the default CPU budget (2 epochs, selection on English dev) English beats chance (33.3)."""
-    results = run_cell_with("inter=none", "target=xnli", "target.languages=[en]", budget=False)
-    english = results["target"]["per_language"]["en"]["accuracy"]
+    outcome = run_cell_with("inter=none", "target=xnli", "target.languages=[en]", budget=False)
+    english = outcome.results.scores.per_language["en"].metrics["accuracy"]
     assert english > 50, f"English dev accuracy {english:.1f} does not beat chance (33.3) clearly"
 
 
 def test_qa_target_window_is_clamped_to_the_model(run_cell_with) -> None:
     """xquad asks for XTREME's 384-token windows; the tiny model has 128 positions."""
-    results = run_cell_with("inter=none", "target=xquad", "target.languages=[en,zh]")
-    assert results["config"]["target"]["max_length"] == 384
-    assert results["target"]["average"] is not None
+    from xtask.store import records
+
+    outcome = run_cell_with("inter=none", "target=xquad", "target.languages=[en,zh]")
+    assert records.read_spec(outcome.folder).config["target"]["max_length"] == 384
+    assert outcome.results.scores.average is not None
 
 
 def test_cluster_model_config_runs_with_a_local_pretrained_folder(run_cell_with, shared_cache) -> None:
@@ -106,11 +114,11 @@ def test_cluster_model_config_runs_with_a_local_pretrained_folder(run_cell_with,
     from xtask.models.tiny import ensure_tiny_model
 
     folder = ensure_tiny_model(TinyArchitecture(), shared_cache)
-    results = run_cell_with("model=xlmr_base", f"model.pretrained={folder}", "inter=sst2", "target=tatoeba",
+    outcome = run_cell_with("model=xlmr_base", f"model.pretrained={folder}", "inter=sst2", "target=tatoeba",
                             "target.languages=[de]", "model.retrieval_layer=1")
-    assert results["cell"]["model"] == "xlmr_base"
-    assert results["phases"]["inter"]["task"] == "sst2"
-    assert results["target"]["layer"] == 1 and results["target"]["average"] is not None
+    assert outcome.folder.name.split("__")[2] == "xlmr_base"
+    assert outcome.results.phases["inter"]["task"] == "sst2"
+    assert outcome.results.scores.extra["layer"] == 1 and outcome.results.scores.average is not None
 
 
 def test_missing_evaluation_languages_fail_before_any_training(run_cell_with, tmp_path: Path, monkeypatch) -> None:
@@ -126,9 +134,10 @@ def test_missing_evaluation_languages_fail_before_any_training(run_cell_with, tm
     with pytest.raises(MissingDataError) as err:
         run_cell_with("inter=mnli", "target=xnli", "data=xtreme_dir", f"data.root={BUNDLED_MINI_ROOT}")
     message = str(err.value)
-    assert "no dev data for 6 of its 15 evaluation languages (bg, el, sw, tr, ur, vi)" in message
-    assert "found before any training" in message and "dev-bg.tsv" in message
-    assert "target.languages=[ar,de,en,es,fr,hi,ru,th,zh]" in message
+    assert "problem(s) with the data, found before any training" in message
+    for lang in ("bg", "el", "sw", "tr", "ur", "vi"):
+        assert f"xnli dev {lang}: file not found" in message and f"dev-{lang}.tsv" in message
+    assert "xnli/train-en.tsv" in message  # MNLI's training file in XTREME's layout: not in the mini copy
     (status,) = (tmp_path / "outputs").rglob("status.json")
     assert json.loads(status.read_text())["state"] == "failed"
 

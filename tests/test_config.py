@@ -48,7 +48,9 @@ def test_cluster_models_point_at_the_hub(compose) -> None:
     assert large.model.pretrained == "FacebookAI/xlm-roberta-large"
     assert large.model.retrieval_layer == 14
     assert compose("model=xlmr_base").model.pretrained == "FacebookAI/xlm-roberta-base"
-    assert large.data.hub.xnli.path == "facebook/xnli"
+    from xtask.tasks import TASKS
+
+    assert dict(large.data.hub) == {} and TASKS["xnli"].hub.path == "facebook/xnli"  # the spec owns it
 
 
 def test_unknown_group_option_lists_valid_choices(compose) -> None:
@@ -67,7 +69,7 @@ def test_unknown_group_option_lists_valid_choices(compose) -> None:
         ("train.target.selection=worst", "expected one of [best, last]"),
         ("train.inter.lrr=1", "Key 'lrr' not in 'PhaseTrainConfig'"),
         ("seed=one", "could not be converted to Integer"),
-        ("data.source=s3", "expected one of [mini, hub, xtreme_dir]"),
+        ("data.source=s3", "expected one of [mini, hub, xtreme_dir, files]"),
     ],
 )
 def test_bad_values_fail_at_compose_time(compose, override: str, expected: str) -> None:

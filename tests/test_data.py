@@ -61,13 +61,13 @@ def test_xtreme_dir_layout_reads_xtreme_labels(tmp_path: Path) -> None:
 
 def test_malformed_line_names_file_and_line(tmp_path: Path) -> None:
     root = _xtreme_dir(tmp_path, "P1\tH1\tneutral\nonly two\tcolumns\n")
-    with pytest.raises(MalformedDataError, match=r"dev-en\.tsv:2: expected 3 tab-separated columns, got 2"):
+    with pytest.raises(MalformedDataError, match=r"dev-en\.tsv:2: expected 3 tab-separated columns \(as the file's other lines have\), got 2"):
         TARGET_TASKS["xnli"].read(_ctx(source="xtreme_dir", root=str(root)), "dev", "en")
 
 
 def test_unknown_label_names_file_and_line(tmp_path: Path) -> None:
     root = _xtreme_dir(tmp_path, "P1\tH1\tneutral\nP2\tH2\tmaybe\n")
-    with pytest.raises(MalformedDataError, match=r"dev-en\.tsv:2: unknown NLI label 'maybe'"):
+    with pytest.raises(MalformedDataError, match=r"dev-en\.tsv:2: unknown label 'maybe'; valid labels: entailment, neutral, contradiction"):
         TARGET_TASKS["xnli"].read(_ctx(source="xtreme_dir", root=str(root)), "dev", "en")
 
 
@@ -105,8 +105,9 @@ def test_hub_code_path_with_a_local_repo(tmp_path: Path) -> None:
         cache_dir=str(tmp_path / "hf"),
         hub={"xnli": {"path": str(repo), "name": "{lang}", "splits": {"dev": "validation"}}},
     )
-    en = TARGET_TASKS["xnli"].read(ctx, "dev", "en")
-    assert en["text_a"] == ["A man sleeps."] and en["label"] == [2]  # the unlabeled row (-1) is dropped
+    # A labelled split with an unlabelled row (-1) is malformed: the row is named, not dropped.
+    with pytest.raises(MalformedDataError, match=r"xnli_repo \(en, validation\) row 1: this example has no label, but .* row 0 has one"):
+        TARGET_TASKS["xnli"].read(ctx, "dev", "en")
     assert TARGET_TASKS["xnli"].read(ctx, "dev", "de")["text_b"] == ["Ein Mensch."]
     with pytest.raises(MissingDataError, match="has no 'test' split"):
         TARGET_TASKS["xnli"].read(ctx, "test", "en")
@@ -114,7 +115,7 @@ def test_hub_code_path_with_a_local_repo(tmp_path: Path) -> None:
 
 def test_hub_failure_is_a_clear_error(tmp_path: Path) -> None:
     ctx = _ctx(source="hub", hub={"xnli": {"path": str(tmp_path / "nope"), "splits": {"dev": "validation"}}})
-    with pytest.raises(MissingDataError, match=r"(?s)could not load .*HF_HUB_OFFLINE"):
+    with pytest.raises(MissingDataError, match=r"(?s)cannot load .*nope.* for task 'xnli': FileNotFoundError.*HF_HUB_OFFLINE"):
         TARGET_TASKS["xnli"].read(ctx, "dev", "en")
 
 
@@ -139,7 +140,7 @@ def test_hub_tagging_and_qa_code_paths_with_a_local_repo(tmp_path: Path) -> None
     with every language in one config (ids prefixed by the language name)."""
     import datasets
 
-    from xtask.tasks.qa import FEATURES as QA_FEATURES
+    from xtask.data.canonical import QA as QA_FEATURES
     from xtask.tasks.tagging import UPOS_TAGS
 
     pos = datasets.Dataset.from_dict(
@@ -161,7 +162,7 @@ def test_hub_tagging_and_qa_code_paths_with_a_local_repo(tmp_path: Path) -> None
     hub = {
         "udpos": {"path": str(repo), "name": "udpos.{lang}", "splits": {"dev": "validation"}},
         "xquad": {"path": str(repo), "name": "XQuAD.{lang}", "splits": {"test": "validation"}},
-        "tydiqa": {"path": str(repo), "name": "tydiqa", "splits": {"test": "validation"}},
+        "tydiqa": {"path": str(repo), "name": "tydiqa", "splits": {"dev": "validation"}},
     }
     ctx = _ctx(source="hub", cache_dir=str(tmp_path / "hf"), hub=hub)
     udpos = TARGET_TASKS["udpos"].read(ctx, "dev", "de")
@@ -173,7 +174,7 @@ def test_hub_tagging_and_qa_code_paths_with_a_local_repo(tmp_path: Path) -> None
 def _read_and_tokenize(repo: str, cache_dir: str) -> list:
     """One job's reading of Hub data (a filtered config) and a tokenization-like map."""
     ctx = _ctx(source="hub", cache_dir=cache_dir,
-               hub={"tydiqa": {"path": repo, "name": "tydiqa", "splits": {"test": "validation"}}})
+               hub={"tydiqa": {"path": repo, "name": "tydiqa", "splits": {"dev": "validation"}}})
     data = TARGET_TASKS["tydiqa"].read(ctx, "test", "ru")
     encoded = data.map(lambda batch: {"n": [len(q) for q in batch["question"]]}, batched=True)
     return list(zip(encoded["id"], encoded["n"]))
@@ -186,7 +187,7 @@ def test_concurrent_jobs_share_the_hub_cache_without_writing_derived_files(tmp_p
 
     import datasets
 
-    from xtask.tasks.qa import FEATURES as QA_FEATURES
+    from xtask.data.canonical import QA as QA_FEATURES
 
     rows = [{"id": f"{lang}-{i}", "title": "t", "context": "Der Hund schläft.", "question": "Wer" + "?" * i,
              "answers": {"text": ["Der Hund"], "answer_start": [0]}} for lang in ("arabic", "russian") for i in range(50)]

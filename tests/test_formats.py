@@ -12,7 +12,7 @@ from xtask.pipeline.formats.qa import best_spans, encode_windows, squad_json
 from xtask.pipeline.formats.tagging import IGNORE, align_labels, chunk_words
 from xtask.models.tiny import ensure_tiny_model
 from xtask.pipeline.retrieval import best_threshold, margin_candidates, nearest
-from xtask.tasks.qa import FEATURES as QA_FEATURES
+from xtask.data.canonical import QA as QA_FEATURES
 
 
 @pytest.fixture(scope="module")

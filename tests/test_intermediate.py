@@ -27,7 +27,7 @@ def test_intermediate_task_feeds_its_encoder_to_the_target(run_cell_with, monkey
     monkeypatch.setattr(ClassificationFormat, "load_model", recording_load)
     results = run_cell_with(f"inter={inter}", "target=xnli", "target.languages=[en]", "train.inter.max_steps=4",
                             "train.inter.batch_size=4")
-    phase = results["phases"]["inter"]
+    phase = results.results.phases["inter"]
     assert phase["task"] == inter and phase["train_steps"] == 4
     encoder_dir = Path(phase["cache_dir"]) / "encoder"
     ((path, start),) = [s for s in starts if s[0] == str(encoder_dir)]
@@ -63,6 +63,6 @@ def test_head_sizes_do_not_leak_across_phases(run_cell_with, inter: str, target:
     """A 3-way NLI (or CCG) encoder feeds QA (2 outputs) and binary heads of the right size."""
     results = run_cell_with(f"inter={inter}", f"target={target}", "target.languages=[en]",
                             "train.inter.max_steps=2", "train.inter.batch_size=4")
-    assert results["target"]["average"] is not None
-    config = (Path(results["phases"]["inter"]["cache_dir"]) / "encoder" / "config.json").read_text()
+    assert results.results.scores.average is not None
+    config = (Path(results.results.phases["inter"]["cache_dir"]) / "encoder" / "config.json").read_text()
     assert '"LABEL_2"' not in config and "entailment" not in config

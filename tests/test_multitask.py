@@ -73,7 +73,7 @@ def test_mixture_with_mlm_trains_and_its_checkpoint_reloads(run_cell_with) -> No
         "inter=multitask", "inter.tasks=[mnli,squad]", "inter.mlm.share=0.3", "train.inter.max_steps=40",
         "train.inter.batch_size=8", "target=xnli", "target.languages=[en]",
     )
-    inter = results["phases"]["inter"]
+    inter = results.results.phases["inter"]
     assert inter["tasks"] == ["mnli", "squad", "mlm"]
     assert inter["task_probabilities"]["mlm"] == pytest.approx(0.3)
     drawn = inter["batches_per_task"]
@@ -94,7 +94,7 @@ def test_default_mixture_reads_each_training_set_once(run_cell_with, monkeypatch
     reads are the ones it trains on (no second read of, e.g., all of ANLI+)."""
     from collections import Counter
 
-    from xtask.tasks.base import Task
+    from xtask.tasks.spec import TaskSpec as Task
 
     reads: Counter = Counter()
     original = Task.read
@@ -107,6 +107,6 @@ def test_default_mixture_reads_each_training_set_once(run_cell_with, monkeypatch
     monkeypatch.setattr(Task, "read", counting)
     results = run_cell_with("inter=multitask", "target=tatoeba", "target.languages=[de]",
                             f"paths.cache={tmp_path / 'cache'}")  # its own cache: the mixture is trained here
-    trained = results["phases"]["inter"]["tasks"]
+    trained = results.results.phases["inter"]["tasks"]
     assert len(trained) >= 5 and set(trained) <= set(reads)
     assert all(reads[name] == 1 for name in trained), reads

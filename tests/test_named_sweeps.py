@@ -26,7 +26,7 @@ def test_named_sweep_runs(sweep: str, tmp_path: Path, shared_cache: Path) -> Non
     narrow = ["seed=1", "target=tatoeba", "target.languages=[de]", "logger=none",
               "train.inter.max_steps=2", "train.inter.batch_size=4"]
     overrides = [f"+sweep={sweep}", *narrow, *TINY_BUDGET[2:], f"paths.outputs={tmp_path}", f"paths.cache={shared_cache}"]
-    expected = {cell.cell_dir.name for cell in planner.plan(overrides)}
+    expected = {cell.folder.name for cell in planner.plan(overrides)}
     proc = subprocess.run([sys.executable, "launch.py", "-m", *overrides], cwd=REPO, capture_output=True,
                           text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -34,5 +34,5 @@ def test_named_sweep_runs(sweep: str, tmp_path: Path, shared_cache: Path) -> Non
     assert done == expected and len(done) >= 1
     for path in (tmp_path / "cells").glob("*/results.json"):
         result = json.loads(path.read_text())
-        assert result["cell"]["sweep"] == sweep and result["target"]["average"] is not None
+        assert result["environment"]["sweep"] == sweep and result["scores"]["average"] is not None
     assert f"Transfer matrix of sweep '{sweep}'" in proc.stdout

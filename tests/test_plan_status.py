@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from cellfactory import make_cell
 from conftest import TINY_BUDGET
-from xtask.ops import plan as planner
-from xtask.atomic import write_json_atomic
 from xtask.cli import main as xtask_main
-from xtask.ops.status import PLAN_FILE, collect
+from xtask.ops import plan as planner
+from xtask.ops.status import collect
+from xtask.store import cells as store
 
 
 def test_expand_matches_hydras_cartesian_product() -> None:
@@ -25,14 +26,14 @@ def test_expand_matches_hydras_cartesian_product() -> None:
 
 
 def test_fast_composition_gives_the_same_cells(tmp_path: Path, compose) -> None:
-    from xtask.config import to_container
-    from xtask.store.identity import cell_dir
+    from xtask.pipeline.cell import plan_cell
 
     overrides = ["inter=mnli,sst2", "target=xnli", "seed=1,2", "train.target.lr=0.002", f"paths.outputs={tmp_path}"]
     cells = planner.plan(overrides)
+    assert len({cell.folder for cell in cells}) == 4
     for cell in cells:
         direct = compose(*cell.overrides, outputs=tmp_path)
-        assert cell.cell_dir == cell_dir(to_container(direct))
+        assert cell.folder == plan_cell(direct).folder
 
 
 def test_paper_sweep_deduplicates_intermediate_trainings(tmp_path: Path) -> None:
@@ -43,6 +44,17 @@ def test_paper_sweep_deduplicates_intermediate_trainings(tmp_path: Path) -> None
     assert summary["intermediate_trainings"] == 12 * 3
     assert summary["intermediate_without_cache"] == 12 * 9 * 3
     assert summary["gpu_hours"]["total"] > 0
+
+
+def test_a_model_without_costs_gets_no_estimate(tmp_path: Path, capsys) -> None:
+    """Priced with another model's costs, a grid's GPU-hours would be a wrong number: none instead."""
+    cells = planner.plan(["inter=mnli", "target=xnli", "model=xlmr_large", "model.name=my_local_model",
+                          "model.pretrained=/some/folder", f"paths.outputs={tmp_path}"])
+    summary = planner.summarize(cells, planner.load_costs())
+    assert summary["gpu_hours"] is None and summary["unpriced"] == ["my_local_model"]
+    assert xtask_main(["plan", "inter=mnli", "target=xnli", "model.name=my_local_model",
+                       "model.pretrained=/some/folder", f"paths.outputs={tmp_path}"]) == 0
+    assert "none: conf/costs.yaml has no costs for model(s) my_local_model" in capsys.readouterr().out
 
 
 @pytest.mark.slow
@@ -60,25 +72,17 @@ def test_plan_sees_done_cells_and_cached_encoders(tmp_path: Path, run_cell_with,
     assert "1 done, 1 pending" in capsys.readouterr().out
 
 
-def _cell(root: Path, name: str, state: str, **extra) -> Path:
-    folder = root / name
-    write_json_atomic(folder / "status.json", {"state": state, **extra})
-    return folder
-
-
 def test_status_table_and_exit_code(tmp_path: Path, capsys) -> None:
     cells = tmp_path / "cells"
-    done = _cell(cells, "none__xnli__tiny__s1__a", "done")
-    write_json_atomic(done / "results.json", {"target": {"average": 61.5}})
-    failed = _cell(cells, "mnli__xnli__tiny__s1__b", "failed", error="Traceback...\nValueError: bad line 7",
-                   slurm_job="41_1", attempts=2)
+    done = make_cell(cells, "none", "xnli", 1, 61.5)
+    failed = make_cell(cells, "mnli", "xnli", 1, state="failed", error="Traceback...\nValueError: bad line 7")
     pending = cells / "sst2__xnli__tiny__s1__c"
     sweep = tmp_path / "sweep"
-    write_json_atomic(sweep / PLAN_FILE, {"cells": [str(done), str(failed), str(pending)]})
-    write_json_atomic(sweep / "0" / "cell.json", {"cell_dir": str(done), "action": "skipped"})
+    store.write_plan(sweep, [done, failed, pending])
+    store.write_pointer(sweep / "0", done, "skipped")
     rows = {r.name: r for r in collect(sweep)}
-    assert rows[done.name].state == "done" and rows[done.name].score == 61.5
-    assert rows[failed.name].error == "ValueError: bad line 7" and rows[failed.name].job == "41_1"
+    assert rows[done.name].state == "done" and rows[done.name].score == pytest.approx(61.5)
+    assert rows[failed.name].note == "ValueError: bad line 7"
     assert rows[pending.name].state == "pending"
     assert xtask_main(["status", str(sweep)]) == 1
     out = capsys.readouterr().out
@@ -87,24 +91,49 @@ def test_status_table_and_exit_code(tmp_path: Path, capsys) -> None:
     assert xtask_main(["status", str(cells)]) == 0
 
 
-def test_running_cell_whose_process_is_gone_is_lost(tmp_path: Path) -> None:
-    import platform
-
-    _cell(tmp_path, "none__xnli__tiny__s1__x", "running", host=platform.node(), pid=2**22 + 12345)
+def test_running_cell_whose_job_is_gone_is_lost_and_a_held_one_running(tmp_path: Path) -> None:
+    cell = make_cell(tmp_path, "none", "xnli", 1, state="running")
     (row,) = collect(tmp_path)
-    assert row.state == "lost"
+    assert row.state == "lost" and "a relaunch resumes it" in row.note
+    lock = store.CellLock(cell)
+    lock.acquire(wait=False)
+    try:
+        (row,) = collect(tmp_path)
+        assert row.state == "running"
+    finally:
+        lock.release()
+
+
+def test_damaged_records_are_reported_by_name_and_not_done(tmp_path: Path, capsys) -> None:
+    """A truncated results.json or a status.json holding null / a list: status lists every cell
+    (no traceback), names the damaged file, and exits 1."""
+    cells = tmp_path / "cells"
+    truncated = make_cell(cells, "none", "xnli", 1, 60.0)
+    text = (truncated / "results.json").read_text()
+    (truncated / "results.json").write_text(text[: len(text) // 2])
+    null = make_cell(cells, "none", "xnli", 2, 60.0)
+    (null / "status.json").write_text("null\n")
+    listed = make_cell(cells, "none", "xnli", 3, 60.0)
+    (listed / "status.json").write_text("[1, 2]\n")
+    fine = make_cell(cells, "none", "xnli", 4, 60.0)
+    rows = {r.name: r for r in collect(cells)}
+    assert rows[truncated.name].state == "damaged" and "results.json is damaged (not valid JSON" in rows[truncated.name].note
+    assert rows[null.name].state == "damaged" and "status.json is damaged (holds a JSON NoneType" in rows[null.name].note
+    assert rows[listed.name].state == "damaged" and "holds a JSON list" in rows[listed.name].note
+    assert rows[fine.name].state == "done"
+    assert xtask_main(["status", str(cells)]) == 1
+    assert "3 damaged, 1 done" in capsys.readouterr().out
 
 
 def _timed_cell(root: Path, inter: str, target: str, seed: int, inter_s: float, target_s: float, eval_s: float,
                 built: bool = True, model: str = "xlmr_large") -> None:
-    phases = {"inter": {"cache": "built" if built else "cached"}} if inter != "none" else {}
-    folder = root / f"{inter}__{target}__{model}__s{seed}__t"
-    write_json_atomic(folder / "results.json", {
-        "cell": {"model": model, "inter": inter, "target": target, "seed": seed},
-        "target": {"average": 50.0}, "phases": phases,
-        "timings": {"inter_s": inter_s if built else 0.0, "target_s": target_s, "eval_s": eval_s},
-    })
-    write_json_atomic(folder / "status.json", {"state": "done"})
+    from xtask.store import records
+
+    folder = make_cell(root, inter, target, seed, 50.0, model=model)
+    results = records.read_results(folder)
+    results.phases = {"inter": {"cache": "built" if built else "reused"}} if inter != "none" else {}
+    results.timings = {"inter_s": inter_s if built else 0.0, "target_s": target_s, "eval_s": eval_s}
+    store.write_results(folder, results)
 
 
 def test_costs_are_medians_of_measured_jobs_and_price_a_plan(tmp_path: Path, capsys) -> None:
@@ -176,11 +205,27 @@ def test_plan_checks_the_data_a_grid_needs_before_it_launches(tmp_path: Path, ca
 
     grid = ["inter=none,mnli", "target=xnli,udpos", f"paths.outputs={tmp_path}"]
     assert xtask_main(["plan", *grid, "--check-data"]) == 0
-    assert "data:                    5 of 5 data checks passed" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "without a problem" in out and "problem:" not in out
     assert xtask_main(["plan", *grid, "data=xtreme_dir", f"data.root={BUNDLED_MINI_ROOT}", "--check-data"]) == 1
     out = capsys.readouterr().out
-    assert "1 of 5 data checks passed" in out
-    assert "missing: target xnli: no dev data for 6 of its 15 evaluation languages (bg, el, sw, tr, ur, vi)" in out
-    assert out.count("mnli train: file not found") == 1  # two checks, one file: said once
-    _, problems = planner.check_data(planner.plan([*grid, "target.languages=[xx]"]))
-    assert any("has no language(s) ['xx']" in p for p in problems)
+    for lang in ("bg", "el", "sw", "tr", "ur", "vi"):
+        assert f"problem: xnli dev {lang}: xnli dev {lang}: file not found" in out
+    assert out.count("xnli/train-en.tsv") == 1  # MNLI's training file: read once, said once
+
+
+def test_plan_check_data_lists_malformed_lines(tmp_path: Path, capsys) -> None:
+    """Every malformed file is listed (file and line), not just the first; no traceback."""
+    root = tmp_path / "download"
+    (root / "xnli").mkdir(parents=True)
+    (root / "xnli" / "train-en.tsv").write_text("P\tH\tentailment\nP2\tH2\tmaybe\n")
+    (root / "xnli" / "dev-en.tsv").write_text("P\tH\tneutral\nonly one column\n")
+    (root / "xnli" / "dev-de.tsv").write_text("")
+    grid = ["target=xnli", "target.languages=[en,de]", "data=xtreme_dir", f"data.root={root}", f"paths.outputs={tmp_path}"]
+    assert xtask_main(["plan", *grid, "--check-data"]) == 1
+    out = capsys.readouterr().out
+    assert "train-en.tsv:2: unknown label 'maybe'" in out
+    assert "dev-en.tsv:2: expected 3 tab-separated columns" in out
+    assert "dev-de.tsv: no examples" in out
+    assert xtask_main(["plan", "target.languages=[en,xx]", f"paths.outputs={tmp_path}"]) == 2
+    assert "xnli has no language(s) ['xx']" in capsys.readouterr().err

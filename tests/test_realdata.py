@@ -19,7 +19,8 @@ from xtask.data.sources import DataContext
 from xtask.tasks import TARGET_TASKS
 from xtask.tasks.nli import NLI_LABELS
 from xtask.tasks.qa import TYDIQA_LANGUAGE_NAMES
-from xtask.tasks.tagging import UPOS_TAGS, read_conllu
+from xtask.data.parsers import conllu
+from xtask.tasks.tagging import UDPOS, UPOS_TAGS
 
 pytestmark = [
     pytest.mark.realdata,
@@ -70,8 +71,9 @@ def _write_udpos(root: Path, split: str, lang: str, treebank: str) -> None:
     """A UD treebank's CoNLL-U split -> XTREME's ``udpos/{split}-{lang}.tsv`` (word<TAB>tag)."""
     (root / "udpos").mkdir(parents=True, exist_ok=True)
     with open(root / "udpos" / f"{split}-{lang}.tsv", "w", encoding="utf-8") as out:
-        for words, tags in read_conllu(REALDATA / "ud" / f"{treebank}-ud-{split}.conllu.gz"):
-            out.write("".join(f"{w}\t{t}\n" for w, t in zip(words, tags)) + "\n")
+        rows, _ = conllu(REALDATA / "ud" / f"{treebank}-ud-{split}.conllu.gz", UDPOS, {})
+        for row in rows:
+            out.write("".join(f"{w}\t{t}\n" for w, t in zip(row["tokens"], row["tags"])) + "\n")
 
 
 def test_tatoeba_laser_files(xtreme_root: Path) -> None:
@@ -223,19 +225,19 @@ def test_a_whole_cell_on_real_data_sst2_then_udpos(tmp_path: Path, run_cell_with
     # target.languages=null asks for all 33 XTREME udpos languages: refused before any training.
     from xtask.data.sources import MissingDataError
 
-    with pytest.raises(MissingDataError, match=r"(?s)no dev data for 28 of its 33 .*target\.languages=\[de,en,es,ru,zh\]"):
+    with pytest.raises(MissingDataError, match=r"(?s)problem\(s\) with the data, found before any training.*udpos dev af"):
         run_cell_with(*overrides, budget=False)
     results = run_cell_with(*overrides, "target.languages=[de,en,es,ru,zh]", budget=False)
-    target = results["target"]
-    assert target["languages"] == ["de", "en", "es", "ru", "zh"]
-    assert {lang: s["n"] for lang, s in target["per_language"].items()} == dict.fromkeys(target["languages"], 200)
-    f1 = {lang: s["f1"] for lang, s in target["per_language"].items()}
+    target = results.results.scores
+    assert target.languages == ["de", "en", "es", "ru", "zh"]
+    assert {lang: s.n for lang, s in target.per_language.items()} == dict.fromkeys(target.languages, 200)
+    f1 = {lang: s.metrics["f1"] for lang, s in target.per_language.items()}
     # Real learning, not plumbing alone: English POS far above what predicting one tag gives
     # (NOUN, the commonest UPOS tag, is about 17 % of EWT's words: F1 about 17), and above the
     # zero-shot languages (the tiny model is not pretrained: it has nothing to transfer with).
     assert f1["en"] > 30 and f1["en"] == max(f1.values()), f1
-    assert results["phases"]["inter"]["dev"]["accuracy"] > 50  # SST-2 dev (872 labelled sentences)
-    _, detailed = score_folders(Path(results["cell"]["dir"]) / "predictions", Path(results["cell"]["dir"]) / "labels")
-    assert detailed["udpos"]["avg_metric"] == pytest.approx(target["average"], abs=1e-4)
+    assert results.results.phases["inter"]["dev"]["accuracy"] > 50  # SST-2 dev (872 labelled sentences)
+    _, detailed = score_folders(Path(str(results.folder)) / "predictions", Path(str(results.folder)) / "labels")
+    assert detailed["udpos"]["avg_metric"] == pytest.approx(target.average, abs=1e-4)
     for lang, value in f1.items():
         assert detailed["udpos"]["f1"][lang] == pytest.approx(value, abs=1e-4), lang

@@ -23,11 +23,11 @@ STEPS = [
 
 def test_done_cells_are_skipped_and_force_recomputes(compose) -> None:
     first = run_cell(compose(*STEPS))
-    assert first["action"] == "ran"
+    assert first.action == "ran"
     again = run_cell(compose(*STEPS))
-    assert again["action"] == "skipped" and again["target"] == first["target"]
+    assert again.action == "skipped" and again.results == first.results
     forced = run_cell(compose(*STEPS, "force=true"))
-    assert forced["action"] == "ran" and forced["cell"]["dir"] == first["cell"]["dir"]
+    assert forced.action == "ran" and str(forced.folder) == str(first.folder)
 
 
 def test_failed_cells_rerun_only_with_retry_failed(compose, monkeypatch) -> None:
@@ -41,10 +41,10 @@ def test_failed_cells_rerun_only_with_retry_failed(compose, monkeypatch) -> None
         run_cell(compose(*STEPS))
     monkeypatch.undo()
     skipped = run_cell(compose(*STEPS))
-    assert skipped["action"] == "skipped_failed" and "disk full" in skipped["error"]
-    status = json.loads((Path(skipped["cell"]["dir"]) / "status.json").read_text())
+    assert skipped.action == "skipped_failed" and "disk full" in skipped.message
+    status = json.loads((Path(str(skipped.folder)) / "status.json").read_text())
     assert status["state"] == "failed" and "RuntimeError: disk full" in status["error"]
-    assert run_cell(compose(*STEPS, "retry_failed=true"))["action"] == "ran"
+    assert run_cell(compose(*STEPS, "retry_failed=true")).action == "ran"
 
 
 def test_preempted_cell_resumes_to_the_uninterrupted_result(compose, tmp_path, monkeypatch) -> None:
@@ -68,20 +68,20 @@ def test_preempted_cell_resumes_to_the_uninterrupted_result(compose, tmp_path, m
     with pytest.raises(preemption.Preempted):
         run_cell(cfg)
     monkeypatch.undo()
-    folder = Path(reference["cell"]["dir"].replace("uninterrupted", "preempted"))
+    folder = Path(str(reference.folder).replace("uninterrupted", "preempted"))
     assert json.loads((folder / "status.json").read_text())["state"] == "interrupted"
     assert (folder / "target" / "trainer" / "checkpoint-10" / "trainer_state.json").is_file()
     assert signal.getsignal(signal.SIGUSR2) in (signal.SIG_DFL, None)  # handler removed again
 
     resumed = run_cell(compose(*STEPS, outputs=tmp_path / "preempted"))
-    assert resumed["action"] == "resumed"
-    assert resumed["phases"]["target"]["resumed_from_step"] == 10
-    assert resumed["phases"]["target"]["train_steps"] == 24
+    assert resumed.action == "resumed"
+    assert resumed.results.phases["target"]["resumed_from_step"] == 10
+    assert resumed.results.phases["target"]["train_steps"] == 24
     # Same seed, CPU: the resumed run ends where the uninterrupted one does (tolerance 1e-6).
-    for lang, metrics in reference["target"]["per_language"].items():
-        assert resumed["target"]["per_language"][lang]["accuracy"] == pytest.approx(metrics["accuracy"], abs=1e-6)
+    for lang, metrics in {l: s.metrics for l, s in reference.results.scores.per_language.items()}.items():
+        assert resumed.results.scores.per_language[lang].metrics["accuracy"] == pytest.approx(metrics["accuracy"], abs=1e-6)
     # (train_loss is not compared: after a resume the Trainer averages it over the resumed steps only.)
-    ref_dir = Path(reference["cell"]["dir"])
+    ref_dir = Path(str(reference.folder))
     for lang in ("en", "de"):
         name = f"predictions/xnli/test-{lang}.tsv"
         assert (folder / name).read_text() == (ref_dir / name).read_text(), lang

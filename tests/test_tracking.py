@@ -22,13 +22,13 @@ def test_offline_runs_per_phase_with_summary(run_cell_with, tmp_path: Path) -> N
     own_cache = f"paths.cache={tmp_path / 'cache'}"  # the intermediate encoder must be built here
     results = run_cell_with(*CELL, "logger=wandb_offline", own_cache)
     outputs = tmp_path / "outputs"
-    sig = results["cell"]["signature"]
+    sig = results.results.key
     (target_file,) = _run_files(outputs, f"{sig}-target")
     (inter_file,) = _run_files(outputs, "inter-mnli-*")
     values = summary(target_file)
     for lang in ("en", "de"):
-        assert values[f"per_language/{lang}/accuracy"] == pytest.approx(results["target"]["per_language"][lang]["accuracy"])
-    assert values["target/average"] == pytest.approx(results["target"]["average"])
+        assert values[f"per_language/{lang}/accuracy"] == pytest.approx(results.results.scores.per_language[lang].metrics["accuracy"])
+    assert values["target/average"] == pytest.approx(results.results.scores.average)
     run = run_record(target_file)
     assert run.run_id == f"{sig}-target" and run.run_group == "trk" and run.job_type == "target"
     assert {"inter:mnli", "target:xnli", "seed:1", "model:tiny"} <= set(run.tags)
@@ -46,28 +46,23 @@ def test_unreachable_wandb_falls_back_to_offline(run_cell_with, tmp_path: Path, 
         *CELL, "inter=none", "logger=wandb", "logger.mode=online",
         "logger.base_url=http://127.0.0.1:9", "logger.init_timeout=4",
     )
-    assert results["action"] == "ran"
-    assert _run_files(tmp_path / "outputs", f"{results['cell']['signature']}-target")
+    assert results.action == "ran"
+    assert _run_files(tmp_path / "outputs", f"{results.results.key}-target")
     assert "falling back to offline" in caplog.text
 
 
 def test_the_sweep_report_becomes_one_wandb_run(compose, tmp_path: Path) -> None:
     """The multirun end logs the aggregate as a run of job type ``report``: tables, both
     heatmaps, and the best-per-target numbers in its summary; the same sweep, the same run."""
+    from cellfactory import make_cell
     from xtask import tracking
-    from xtask.atomic import write_json_atomic
     from xtask.report import aggregate, collect
 
     cells = tmp_path / "cells"
     for inter, score in (("none", 40.0), ("mnli", 46.0)):
-        folder = cells / f"{inter}__xnli__tiny__s1__x"
-        write_json_atomic(folder / "results.json", {
-            "cell": {"model": "tiny", "inter": inter, "target": "xnli", "seed": 1, "sweep": "rep"},
-            "target": {"metric": "accuracy", "per_language": {"en": {"accuracy": score, "n": 5}}, "average": score},
-        })
-        write_json_atomic(folder / "status.json", {"state": "done"})
+        make_cell(cells, inter, "xnli", 1, per_language={"en": {"accuracy": score}})
     sweep_dir = tmp_path / "sweep"
-    reports = aggregate.run(collect.load_long([cells]), sweep_dir, all_targets=False)
+    reports = aggregate.run(collect.load_long([cells])[0], sweep_dir, all_targets=False)
     cfg = compose("logger=wandb_offline", "sweep_name=rep")
     for _ in range(2):
         tracking.log_report(cfg, sweep_dir, reports)

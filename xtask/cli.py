@@ -20,51 +20,61 @@ from pathlib import Path
 from typing import List, Optional
 
 
-def _matrix(args: argparse.Namespace) -> int:
-    from xtask.report.matrix import format_matrix, load_cells
+def _collect(args: argparse.Namespace):
+    """(long table, notes, where) from W&B or from the folders given; None after an error."""
+    from xtask.report import collect
 
-    cells = load_cells(args.paths)
-    if cells.empty:
-        print(f"no cells found under {', '.join(map(str, args.paths))}", file=sys.stderr)
+    if getattr(args, "wandb_group", None):
+        if not args.wandb_project:
+            print("error: --wandb-group needs --wandb-project (and usually --wandb-entity)", file=sys.stderr)
+            return None
+        try:
+            long, notes = collect.load_wandb(args.wandb_group, args.wandb_project, args.wandb_entity)
+        except RuntimeError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return None
+        return long, notes, f"W&B group {args.wandb_group!r} of {args.wandb_project}"
+    long, notes = collect.load_long(args.paths, borrow=not args.no_borrow)
+    if long.empty:
+        print(f"no cells found below {', '.join(map(str, args.paths))} (looked for cell folders, cells folders and "
+              "sweep folders under it; a cell folder holds spec.json/status.json)", file=sys.stderr)
+        return None
+    return long, notes, ", ".join(map(str, args.paths))
+
+
+def _matrix(args: argparse.Namespace) -> int:
+    """The transfer matrix of the cells below the folders given, printed (the same numbers as
+    ``xtask aggregate``, which also writes the files)."""
+    from xtask.report import aggregate
+
+    found = _collect(args)
+    if found is None:
         return 1
-    print(format_matrix(cells))
+    long, notes, _ = found
+    for report in aggregate.build_all(long, all_targets=False, benchmark=args.benchmark):
+        report.notes[:0] = notes
+        print(report.console())
+        print()
     return 0
 
 
 def _aggregate(args: argparse.Namespace) -> int:
-    from xtask.report import aggregate, collect
+    from xtask.report import aggregate
 
-    if args.wandb_group:
-        if not args.wandb_project:
-            print("error: --wandb-group needs --wandb-project (and usually --wandb-entity)", file=sys.stderr)
-            return 2
-        try:
-            long = collect.load_wandb(args.wandb_group, args.wandb_project, args.wandb_entity)
-        except RuntimeError as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 1
-        where = f"W&B group {args.wandb_group!r} of {args.wandb_project}"
-        out = args.out or Path("outputs") / "aggregate" / args.wandb_group
-    else:
-        long = collect.load_long(args.paths)
-        where = ", ".join(map(str, args.paths))
-        out = args.out or args.paths[0]
-    if long.empty:
-        print(f"no cells found in {where}", file=sys.stderr)
+    found = _collect(args)
+    if found is None:
         return 1
+    long, notes, _ = found
+    out = args.out or (Path("outputs") / "aggregate" / args.wandb_group if args.wandb_group else args.paths[0])
     try:
-        reports = aggregate.run(long, out, args.format, args.compare, borrow_baselines=not args.no_borrow)
+        reports = aggregate.run(long, out, args.format, args.compare, notes=notes, benchmark=args.benchmark)
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     for report in reports:
-        if len(reports) > 1:
-            print(f"## model {report.model}\n")
-        print(report.matrix_md)
+        print(report.console())
         print()
         print(report.best_md)
-        for note in report.notes:
-            print(f"note: {note}", file=sys.stderr)
         print(f"\n(report written to {report.out}{'; paper comparison in compare_paper.md' if report.compare_md else ''})\n")
     return 0
 
@@ -74,32 +84,40 @@ def _score(args: argparse.Namespace) -> int:
     from xtask.scoring import ScoringError, format_scores, score_folders
 
     try:
-        overall, detailed = score_folders(args.predictions, args.labels)
+        overall, detailed = score_folders(args.predictions, args.labels, args.benchmark, args.partial)
     except ScoringError as err:
         message = " ".join(str(err).splitlines())  # one line, whatever the file names hold
         print(f"error: {message}", file=sys.stderr)
         return 1
-    print(format_scores(overall, detailed))
+    print(format_scores(overall, detailed, args.benchmark))
     if args.json is not None:
         write_json_atomic(args.json, {"overall": overall, "detailed": detailed})
     return 0
 
 
 def _plan(args: argparse.Namespace) -> int:
+    from xtask.config import ConfigError
     from xtask.ops.plan import check_data, load_costs, plan, summarize
 
-    cells = plan(args.overrides)
+    try:
+        cells = plan(args.overrides)
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     if not cells:
         print("no cells: nothing to plan", file=sys.stderr)
         return 1
     summary = summarize(cells, load_costs(args.costs), force="force=true" in args.overrides)
     if args.list:
         for cell in cells:
-            print(f"{cell.state:<11} {cell.cell_dir.name}")
+            print(f"{cell.state:<11} {cell.folder.name}")
         print()
     states = ", ".join(f"{n} {s}" for s, n in sorted(summary["by_state"].items()))
     hours = summary["gpu_hours"]
     print(f"cells:                   {summary['cells']} ({states}); {summary['to_run']} to run")
+    if summary["by_state"].get("stale"):
+        print(f"                         {summary['by_state']['stale']} stale (computed by an older results version: "
+              "kept and reported; recompute_stale=true recomputes them)")
     print(f"intermediate trainings:  {summary['intermediate_trainings']} to train "
           f"(+{summary['intermediate_cached']} cached) with the shared cache, "
           f"vs {summary['intermediate_without_cache']} without it (one per cell)")
@@ -107,15 +125,22 @@ def _plan(args: argparse.Namespace) -> int:
     def h(value: float) -> str:  # small pilot numbers (tiny model, a few cells) keep their digits
         return f"{value:.1f}" if value >= 10 or value == 0 else f"{value:.3g}"
 
-    print(f"estimated GPU-hours:     {h(hours['total'])} = {h(hours['intermediate'])} intermediate + "
-          f"{h(hours['target'])} target (model scale {summary['model_scale']:g}; costs: {args.costs or 'conf/costs.yaml'})")
+    costs = args.costs or "conf/costs.yaml"
+    if hours is None:
+        print(f"estimated GPU-hours:     none: {costs} has no costs for model(s) {', '.join(summary['unpriced'])} "
+              f"(it prices {', '.join(summary['priced_models']) or 'no model'}); measure a pilot with "
+              "`xtask costs CELLS --model NAME --out FILE` and pass --costs FILE")
+    else:
+        print(f"estimated GPU-hours:     {h(hours['total'])} = {h(hours['intermediate'])} intermediate + "
+              f"{h(hours['target'])} target (costs: {costs})")
     if not args.check_data:
         return 0
     needs, problems = check_data(cells)
-    print(f"data:                    {needs - len(problems)} of {needs} data checks passed "
-          "(each target's evaluation languages and English training set, each intermediate task's training set)")
-    for problem in dict.fromkeys(problems):  # one missing file can fail several checks
-        print(f"  missing: {problem}")
+    print(f"data:                    {needs - len(problems)} of {needs} splits read without a problem "
+          "(each target's evaluation languages, English training and selection sets; each intermediate task's "
+          "training and dev sets when its encoder is not cached)")
+    for problem in problems:
+        print(f"  problem: {problem}")
     return 1 if problems else 0
 
 
@@ -159,13 +184,50 @@ def _submission(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from xtask.ops.status import collect, render
+    from xtask.ops.status import ATTENTION, collect, render
 
     rows = collect(args.path)
     print(render(rows))
     if not rows:
+        print(f"no cells found below {args.path}", file=sys.stderr)
         return 1
-    return 1 if any(r.state in ("failed", "lost") for r in rows) else 0
+    return 1 if any(r.state in ATTENTION for r in rows) else 0
+
+
+def _cache(args: argparse.Namespace) -> int:
+    """List, verify, or mark for rebuilding the shared intermediate encoders."""
+    from xtask.store import encoders
+
+    if args.action == "rebuild" and not args.entries:
+        print("error: name the entries to rebuild (`xtask cache list` lists them)", file=sys.stderr)
+        return 2
+    entries = encoders.entries(args.cache)
+    chosen = [e for e in entries if not args.entries or e.name in args.entries or str(e) in args.entries]
+    unknown = [name for name in args.entries if not any(name in (e.name, str(e)) for e in entries)]
+    if unknown:
+        print(f"error: no cache entry {', '.join(unknown)} under {args.cache}/intermediate "
+              f"(`xtask cache list {args.cache}` lists them)", file=sys.stderr)
+        return 2
+    bad = 0
+    for entry in chosen:
+        if args.action == "list":
+            print(entry.name)
+        elif args.action == "verify":
+            problem = encoders.check(entry)
+            bad += problem is not None
+            print(f"{entry.name}: {problem or 'ok'}")
+        elif args.action == "rebuild":
+            encoders.mark_for_rebuild(entry)
+            print(f"{entry.name}: marked for rebuilding (the next cell that needs it trains it again)")
+    return 1 if bad else 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from xtask.ops.migrate import migrate
+
+    report = migrate(args.path, dry_run=args.dry_run)
+    print(report.render())
+    return 1 if report.failed else 0
 
 
 def _sync(args: argparse.Namespace) -> int:
@@ -177,15 +239,22 @@ def _sync(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from xtask.tasks.benchmarks import BENCHMARKS
+
     parser = argparse.ArgumentParser(prog="xtask", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     matrix = commands.add_parser("matrix", help="print the transfer matrix of cell folders or sweep folders")
-    matrix.add_argument("paths", nargs="*", type=Path, default=[Path("outputs/cells")])
-    matrix.set_defaults(handler=_matrix)
+    matrix.add_argument("paths", nargs="*", type=Path, default=[Path("outputs")],
+                        help="any folders: cells are found below them (default outputs)")
+    matrix.add_argument("--no-borrow", action="store_true", help="do not add baselines from the cell store")
+    matrix.add_argument("--benchmark", default="xtreme", choices=sorted(BENCHMARKS), help="whose score is avg (default xtreme)")
+    matrix.set_defaults(handler=_matrix, wandb_group=None)
     agg = commands.add_parser("aggregate", help="full report of cell folders: transfer/delta matrices (csv, md, tex), "
                               "heatmap, best intermediate task per target, per-language tables")
-    agg.add_argument("paths", nargs="*", type=Path, default=[Path("outputs/cells")],
-                     help="cell folders, cells parents or Hydra sweep folders (default outputs/cells)")
+    agg.add_argument("paths", nargs="*", type=Path, default=[Path("outputs")],
+                     help="any folders: cell folders, cells folders, sweep folders, a whole outputs tree (default outputs)")
+    agg.add_argument("--benchmark", default="xtreme", choices=sorted(BENCHMARKS),
+                     help="the benchmark whose targets are the columns and whose score is avg (default xtreme)")
     agg.add_argument("--out", type=Path, default=None, help="where to write the report (default: the first path)")
     agg.add_argument("--format", choices=["csv", "parquet"], default="csv",
                      help="the long table: csv always, parquet too when pyarrow is installed")
@@ -201,6 +270,11 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--predictions", type=Path, required=True, help="folder of TASK/test-LANG.{tsv,json} predictions")
     score.add_argument("--labels", type=Path, required=True, help="folder of TASK/test-LANG.{tsv,json} labels")
     score.add_argument("--json", type=Path, default=None, metavar="OUT", help="also write {overall, detailed} to OUT")
+    score.add_argument("--benchmark", default="xtreme", choices=sorted(BENCHMARKS),
+                       help="whose tasks are scored and make the overall score (default xtreme)")
+    score.add_argument("--partial", action="store_true",
+                       help="skip tasks and languages that have predictions without labels or labels without predictions "
+                            "(they are errors otherwise)")
     score.set_defaults(handler=_score)
     planner = commands.add_parser("plan", help="list the cells a launch would run, without launching")
     planner.add_argument("overrides", nargs="*", help="the overrides you would give launch.py -m")
@@ -224,8 +298,18 @@ def build_parser() -> argparse.ArgumentParser:
     coster.add_argument("--out", type=Path, default=None, help="write a costs YAML for `xtask plan --costs`")
     coster.set_defaults(handler=_costs)
     status = commands.add_parser("status", help="state of the cells of a sweep folder or a cells folder")
-    status.add_argument("path", nargs="?", type=Path, default=Path("outputs/cells"))
+    status.add_argument("path", nargs="?", type=Path, default=Path("outputs"),
+                        help="any folder: a sweep, a cells folder, an outputs tree (default outputs)")
     status.set_defaults(handler=_status)
+    cache = commands.add_parser("cache", help="list, verify (checksums) or mark for rebuilding the shared intermediate encoders")
+    cache.add_argument("action", choices=["list", "verify", "rebuild"])
+    cache.add_argument("entries", nargs="*", help="entry names (default: all; rebuild needs names)")
+    cache.add_argument("--cache", type=Path, default=Path("outputs/cache"), help="paths.cache (default outputs/cache)")
+    cache.set_defaults(handler=_cache)
+    migrate = commands.add_parser("migrate", help="move cells written by xtask 0.1 (full-config signatures) to their new keys")
+    migrate.add_argument("path", nargs="?", type=Path, default=Path("outputs"), help="an outputs tree or cells folder")
+    migrate.add_argument("--dry-run", action="store_true", help="say what would move, move nothing")
+    migrate.set_defaults(handler=_migrate)
     syncer = commands.add_parser("sync", help="upload offline W&B runs (needs network and a W&B key)")
     syncer.add_argument("paths", nargs="*", type=Path, default=[Path("outputs/wandb")])
     syncer.set_defaults(handler=_sync)

@@ -22,6 +22,11 @@ class EvalStrategy(str, Enum):
     epoch = "epoch"
 
 
+class EvalSplit(str, Enum):
+    dev = "dev"
+    test = "test"
+
+
 class Selection(str, Enum):
     """Which checkpoint a phase keeps: the one with the best English dev score, or the last."""
 
@@ -33,6 +38,12 @@ class DataSource(str, Enum):
     mini = "mini"
     hub = "hub"
     xtreme_dir = "xtreme_dir"
+    files = "files"
+
+
+class OnBusy(str, Enum):
+    skip = "skip"
+    wait = "wait"
 
 
 class LoggerBackend(str, Enum):
@@ -56,13 +67,20 @@ class TinyArchitecture:
 @dataclass
 class ModelConfig:
     name: str = MISSING
-    # Hub id or local directory; null builds the tiny model offline and caches it.
+    # Hub id or local folder; null with build=tiny (or build unset) builds the tiny model offline.
     pretrained: Optional[str] = None
+    # A model xtask builds offline instead: tiny (random init) or e5_small_q4 (PyPI's 4-bit
+    # multilingual-e5-small, converted once); null = model.pretrained (or tiny when that is null).
+    build: Optional[str] = None
+    # A Hub revision (tag, branch or commit) of model.pretrained; part of the cells' identity.
+    revision: Optional[str] = None
     tiny: TinyArchitecture = field(default_factory=TinyArchitecture)
     # Mixed precision on GPUs; ignored (float32) on CPU.
     bf16: bool = False
     # Layer whose mean-pooled output is the sentence embedding for retrieval tasks.
     retrieval_layer: int = -1
+    # Text put before every sentence the retrieval targets embed (e5 models: "query: ").
+    retrieval_prefix: str = ""
 
 
 class SamplingStrategy(str, Enum):
@@ -118,13 +136,14 @@ class InterConfig:
 
 @dataclass
 class TargetConfig:
-    """The XTREME target (phase-2) task."""
+    """The target (phase-2) task."""
 
     name: str = MISSING
-    # Languages to evaluate; null means every language XTREME lists for the task.
-    languages: Optional[List[str]] = None
-    # Split the per-language scores are reported on ("dev" or "test").
-    eval_split: str = "dev"
+    # Languages to evaluate: null = every language the benchmark lists for the task (data=mini:
+    # those the mini copy has); auto = those the data source has; or a list, e.g. [en,de].
+    languages: Any = None
+    # Split the per-language scores are reported on.
+    eval_split: EvalSplit = EvalSplit.dev
     # Overrides train.target.max_length for this target (XTREME: 384 for QA); lowered to what
     # the model accepts.
     max_length: Optional[int] = None
@@ -132,12 +151,16 @@ class TargetConfig:
 
 @dataclass
 class HubDataset:
-    """Where one task's data lives on the Hugging Face Hub."""
+    """Overrides of where one task's data lives on the Hugging Face Hub (its spec has the default)."""
 
-    path: str = MISSING
-    # Dataset config name; "{lang}" is replaced by the language code.
+    path: Optional[str] = None
+    # Dataset config name; "{lang}" is replaced by the language code (or the name the Hub uses).
     name: Optional[str] = None
     splits: Dict[str, str] = field(default_factory=dict)
+    revision: Optional[str] = None
+    # A folder inside the repo that holds the parquet files (the Hub's refs/convert/parquet
+    # revision keeps one per config, e.g. "default").
+    data_dir: Optional[str] = None
 
 
 @dataclass
@@ -145,7 +168,12 @@ class DataConfig:
     source: DataSource = DataSource.mini
     # Folder with the data (mini: null = the bundled copy; xtreme_dir: XTREME's download dir).
     root: Optional[str] = None
+    # data=hub: per-task overrides of the Hub location in the task's spec (data.hub.TASK.path ...).
     hub: Dict[str, HubDataset] = field(default_factory=dict)
+    # data=hub: a local folder holding copies of the Hub's dataset repos as owner/name/ (offline mirror).
+    hub_mirror: Optional[str] = None
+    # data=files: the mapping file (task -> split -> language -> file; see conf/data/files.example.yaml).
+    files: Optional[str] = None
     # HF datasets cache; null = the library default (HF_HOME).
     cache_dir: Optional[str] = None
     # CCGbank's data/AUTO folder (licensed, never downloaded); null = the mini copy under data=mini.
@@ -173,8 +201,10 @@ class PhaseTrainConfig:
     # Checkpoint every N steps when selection=last (a hard kill then loses at most N steps);
     # null: checkpoints only on SLURM's warning signal.
     save_steps: Optional[int] = None
-    # Extractive QA: window overlap, longest answer (tokens), candidates per window end.
+    # Extractive QA: window overlap, longest question kept (tokens; longer ones are truncated,
+    # as XTREME's reference scripts do), longest answer (tokens), candidates per window end.
     doc_stride: int = 128
+    max_query_length: int = 64
     max_answer_length: int = 30
     n_best: int = 20
     # Caps for quick runs; null uses every example.
@@ -225,10 +255,14 @@ class XTaskConfig:
     seed: int = 1
     # Names the grid a cell belongs to (W&B group, report titles).
     sweep_name: str = "adhoc"
-    # A relaunch skips finished cells and cells that failed; force recomputes everything,
-    # retry_failed reruns the failed ones.
+    # A relaunch skips finished cells and cells that failed; force recomputes everything (its
+    # intermediate encoders too, once per sweep), retry_failed reruns the failed ones,
+    # recompute_stale the ones computed by an older results version.
     force: bool = False
     retry_failed: bool = False
+    recompute_stale: bool = False
+    # A cell another live job holds: skip it (say who holds it) or wait for it.
+    on_busy: OnBusy = OnBusy.skip
 
 
 def register_configs() -> None:
@@ -241,3 +275,89 @@ def to_container(cfg: Any) -> Dict[str, Any]:
     from omegaconf import OmegaConf
 
     return OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)  # type: ignore[return-value]
+
+
+class ConfigError(ValueError):
+    """A composed config that cannot run; the message names each bad value and its key."""
+
+
+def _problem(key: str, value: Any, rule: str) -> str:
+    return f"Value {value!r} is not valid for {key}: {rule}\n    full_key: {key}"
+
+
+def _phase_problems(prefix: str, hp: Any) -> List[str]:
+    out = []
+    eval_strategy = str(getattr(hp.eval_strategy, "value", hp.eval_strategy))
+    if hp.max_steps == 0 or hp.max_steps < -1:
+        out.append(_problem(f"{prefix}.max_steps", hp.max_steps, "must be > 0 (or -1: train for epochs)"))
+    if hp.max_steps == -1 and not hp.epochs > 0:
+        out.append(_problem(f"{prefix}.epochs", hp.epochs, "must be > 0 (or set max_steps > 0): 0 steps would record an "
+                            "untrained model's score as a result"))
+    checks = [
+        ("lr", hp.lr > 0, "must be > 0"),
+        ("batch_size", hp.batch_size >= 1, "must be >= 1"),
+        ("eval_batch_size", hp.eval_batch_size >= 1, "must be >= 1"),
+        ("grad_accum", hp.grad_accum >= 1, "must be >= 1"),
+        ("max_length", hp.max_length >= 16, "must be >= 16 tokens"),
+        ("warmup_ratio", 0 <= hp.warmup_ratio < 1, "must be in [0, 1)"),
+        ("weight_decay", hp.weight_decay >= 0, "must be >= 0"),
+        ("logging_steps", hp.logging_steps >= 1, "must be >= 1"),
+        ("doc_stride", 0 < hp.doc_stride < hp.max_length, "must be > 0 and below max_length"),
+        ("max_query_length", 1 <= hp.max_query_length < hp.max_length, "must be >= 1 and below max_length"),
+        ("max_answer_length", hp.max_answer_length >= 1, "must be >= 1"),
+        ("n_best", hp.n_best >= 1, "must be >= 1"),
+    ]
+    out += [_problem(f"{prefix}.{key}", getattr(hp, key), rule) for key, ok, rule in checks if not ok]
+    for key in ("max_train_examples", "max_eval_examples", "eval_steps", "save_steps"):
+        value = getattr(hp, key)
+        if value is not None and value < 1:
+            out.append(_problem(f"{prefix}.{key}", value, "must be >= 1, or null"))
+    if eval_strategy == "steps" and not hp.eval_steps:
+        out.append(_problem(f"{prefix}.eval_steps", hp.eval_steps, "eval_strategy=steps needs eval_steps >= 1"))
+    selection = str(getattr(hp.selection, "value", hp.selection))
+    if selection == "best" and eval_strategy == "no":
+        out.append(_problem(f"{prefix}.selection", selection, "best needs an evaluation to select on: set "
+                            "eval_strategy to epoch or steps, or selection=last"))
+    return out
+
+
+def validate(cfg: Any) -> None:
+    """Check what the schema's types cannot: ranges, and names that must exist. Raises one
+    :class:`ConfigError` listing every problem (run before any job starts: xtask plan, the
+    multirun start, each job)."""
+    from xtask.tasks import TARGET_TASKS, intermediate_task
+
+    problems = _phase_problems("train.inter", cfg.train.inter) + _phase_problems("train.target", cfg.train.target)
+    inter = cfg.inter
+    if not 0 <= inter.mlm.share < 1:
+        problems.append(_problem("inter.mlm.share", inter.mlm.share, "must be in [0, 1)"))
+    if inter.sampler.temperature <= 0:
+        problems.append(_problem("inter.sampler.temperature", inter.sampler.temperature, "must be > 0"))
+    if inter.sampler.cap is not None and inter.sampler.cap < 1:
+        problems.append(_problem("inter.sampler.cap", inter.sampler.cap, "must be >= 1, or null"))
+    for name in inter.tasks or []:
+        try:
+            intermediate_task(str(name))
+        except KeyError as err:
+            problems.append(_problem("inter.tasks", str(name), str(err.args[0])))
+    target = TARGET_TASKS.get(str(cfg.target.name))
+    languages = cfg.target.languages
+    if languages is not None and languages != "auto":
+        from omegaconf import ListConfig
+
+        if not isinstance(languages, (list, ListConfig)) or not all(isinstance(x, str) for x in languages):
+            problems.append(_problem("target.languages", languages, "must be null, auto, or a list of language codes"))
+        elif target is not None:
+            unknown = [lang for lang in languages if lang not in target.languages]
+            if unknown:
+                problems.append(_problem("target.languages", list(languages),
+                                         f"{target.name} has no language(s) {unknown}; its languages: {', '.join(target.languages)}"))
+    if cfg.target.max_length is not None and cfg.target.max_length < 16:
+        problems.append(_problem("target.max_length", cfg.target.max_length, "must be >= 16 tokens, or null"))
+    tiny = cfg.model.tiny
+    if tiny.hidden_size % tiny.num_attention_heads:
+        problems.append(_problem("model.tiny.hidden_size", tiny.hidden_size, "must be a multiple of num_attention_heads"))
+    if int(cfg.seed) < 0:
+        problems.append(_problem("seed", cfg.seed, "must be >= 0"))
+    if problems:
+        raise ConfigError("\n".join(problems))

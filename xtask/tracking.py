@@ -47,9 +47,9 @@ def _init(cfg: Any, mode: str, **kwargs: Any) -> Any:
 
 
 def start(cfg: Any, run_id: str, phase: str, name: str, tags: List[str],
-          config: Optional[Dict[str, Any]] = None) -> Optional[Any]:
+          config: Optional[Dict[str, Any]] = None, extra: Optional[Dict[str, Any]] = None) -> Optional[Any]:
     """Open the phase's run (online, else offline); None when logging is off. ``config``: what
-    the run records as its config (default: the whole resolved ``cfg``)."""
+    the run records as its config (default: the whole resolved ``cfg``), plus ``extra``."""
     global _warned_offline
     if not enabled(cfg):
         return None
@@ -60,7 +60,7 @@ def start(cfg: Any, run_id: str, phase: str, name: str, tags: List[str],
     kwargs = dict(
         project=cfg.logger.project, entity=cfg.logger.entity, id=run_id, name=name, resume="allow",
         group=cfg.sweep_name, job_type=phase, tags=tags, dir=str(directory),
-        config=config if config is not None else to_container(cfg),
+        config={**(config if config is not None else to_container(cfg)), **(extra or {})},
         reinit="finish_previous",
     )
     mode = str(cfg.logger.mode)
@@ -106,8 +106,9 @@ def finish(run: Optional[Any]) -> None:
 
 
 @contextlib.contextmanager
-def phase_run(cfg: Any, run_id: str, phase: str, name: str, tags: List[str]) -> Iterator[Optional[Any]]:
-    run = start(cfg, run_id, phase, name, tags)
+def phase_run(cfg: Any, run_id: str, phase: str, name: str, tags: List[str],
+              extra: Optional[Dict[str, Any]] = None) -> Iterator[Optional[Any]]:
+    run = start(cfg, run_id, phase, name, tags, extra=extra)
     try:
         yield run
     finally:

@@ -21,8 +21,7 @@ from typing import Any, Dict, Iterable, List
 
 import yaml
 
-from xtask.pipeline.cell import read_results
-from xtask.report.matrix import cell_folders
+from xtask.store import cells as store
 
 SECONDS_PER_HOUR = 3600.0
 
@@ -37,30 +36,30 @@ class Measured:
     cells: int = 0
 
 
-def _results(paths: Iterable[Path]) -> Iterable[Dict[str, Any]]:
-    for folder in cell_folders(paths):
-        data = read_results(folder)  # None: not finished, or unreadable: nothing measured
-        if data is not None and "cell" in data and "timings" in data:
-            yield data
+def _finished(paths: Iterable[Path]) -> Iterable[Any]:
+    """The store's views of the finished cells below ``paths`` (current or stale)."""
+    for _, view in store.views(store.find(list(paths))):
+        if view.state in store.FINISHED and view.spec is not None and view.results is not None:
+            yield view
 
 
 def models_in(paths: Iterable[Path]) -> List[str]:
-    return sorted({str(data["cell"]["model"]) for data in _results(paths)})
+    return sorted({view.spec.model for view in _finished(paths)})
 
 
 def measure(paths: Iterable[Path], model: str) -> Measured:
     """Timings of the finished cells of ``model`` under ``paths``."""
     measured = Measured(model)
-    for data in _results(paths):
-        cell, timings = data["cell"], data["timings"]
-        if cell["model"] != model:
+    for view in _finished(paths):
+        if view.spec.model != model:
             continue
         measured.cells += 1
-        built = ((data.get("phases") or {}).get("inter") or {}).get("cache") == "built"
+        timings, phases = view.results.timings, view.results.phases
+        built = (phases.get("inter") or {}).get("cache") in ("built", "rebuilt")
         if built and timings.get("inter_s"):
-            measured.inter.setdefault(cell["inter"], []).append(float(timings["inter_s"]))
+            measured.inter.setdefault(view.spec.inter, []).append(float(timings["inter_s"]))
         target_s = float(timings.get("target_s", 0.0)) + float(timings.get("eval_s", 0.0))
-        measured.target.setdefault(cell["target"], []).append(target_s)
+        measured.target.setdefault(view.spec.target, []).append(target_s)
     return measured
 
 

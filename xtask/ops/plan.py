@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import itertools
-import json
+from functools import partial
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
@@ -25,13 +25,21 @@ COSTS_FILE = CONF_DIR / "costs.yaml"
 @dataclass
 class PlannedCell:
     overrides: List[str]
-    cell_dir: Path
-    state: str  # pending, running, interrupted, done, failed
+    folder: Path
+    state: str  # the store's state (pending, running, interrupted, lost, done, stale, failed, damaged)
     inter: str
     target: str
     model: str
     inter_entry: Optional[Path]  # shared cache entry of its intermediate encoder (None for inter=none)
-    cfg: Any = field(default=None, repr=False)  # its composed config
+    planned: Any = field(default=None, repr=False)  # xtask.pipeline.cell.Planned
+
+    @property
+    def cfg(self) -> Any:
+        return self.planned.cfg
+
+    @property
+    def cell_dir(self) -> Path:
+        return self.folder
 
 
 @contextlib.contextmanager
@@ -110,76 +118,71 @@ def expand(overrides: Sequence[str]) -> List[List[str]]:
 
 
 def plan(overrides: Sequence[str]) -> List[PlannedCell]:
-    from xtask.store import encoders as cache
-    from xtask.pipeline.cell import RESULTS_FILE, read_status
-    from xtask.config import to_container
-    from xtask.store.identity import cell_dir
+    """Every cell of ``launch.py -m OVERRIDES``, composed, checked (a bad value raises
+    :class:`xtask.config.ConfigError` naming it) and located, with its state in the store."""
+    from xtask.config import ConfigError
+    from xtask.pipeline.cell import plan_cell
+    from xtask.store import cells as store
+    from xtask.store import encoders
 
     cells = []
     with _hydra():
         jobs = expand(overrides)
         configs = _compose_many(jobs)
+    problems: Dict[str, List[str]] = {}
     for job, cfg in zip(jobs, configs):
-        folder = cell_dir(to_container(cfg))
-        state = read_status(folder).get("state", "pending")
-        if state == "done" and not (folder / RESULTS_FILE).is_file():
-            state = "pending"
-        entry = None if cfg.inter.name == "none" else cache.entry_dir(cfg)
-        cells.append(PlannedCell(job, folder, state, cfg.inter.name, cfg.target.name, cfg.model.name, entry, cfg))
+        try:
+            planned = plan_cell(cfg)
+        except ConfigError as err:
+            problems.setdefault(str(err), []).append(" ".join(job))
+            continue
+        state = store.view(planned.folder).state.value
+        entry = None
+        if planned.inter_key is not None:
+            entry = encoders.entry_path(Path(cfg.paths.cache), cfg.inter.name, planned.inter_key)
+        cells.append(PlannedCell(job, planned.folder, state, cfg.inter.name, planned.target.name, cfg.model.name,
+                                 entry, planned))
+    if problems:
+        raise ConfigError("\n".join(f"{message}\n    in {len(where)} cell(s), e.g. {where[0]}" for message, where in problems.items()))
     return cells
 
 
 def check_data(cells: List[PlannedCell]) -> Tuple[int, List[str]]:
-    """Read every distinct dataset the cells still to run need (each target's evaluation
-    languages and English training set, each intermediate task's training set), once each:
-    ``(needs checked, problems)``. For a login node, before a grid goes to the cluster."""
-    from functools import partial
-
-    from omegaconf import OmegaConf
+    """Read every distinct split the cells still to run need (each target's evaluation languages,
+    English training and selection sets; each intermediate task's training and dev sets unless
+    its encoder is cached), once each: ``(splits checked, problems)``, each problem naming the
+    file and line. For a login node, before a grid goes to the cluster."""
     from tqdm.auto import tqdm
 
-    from xtask.pipeline.cell import resolve_languages
-    from xtask.data.sources import DataContext, MissingDataError
-    from xtask.pipeline.intermediate import MULTITASK
-    from xtask.pipeline.preflight import check_evaluation_data
-    from xtask.tasks import NO_INTERMEDIATE, TaskKind, intermediate_task, target_task
+    from xtask.data.sources import owner
+    from xtask.pipeline.intermediate import mixture_tasks
+    from xtask.pipeline.preflight import Reader
+    from xtask.tasks import get_task
+    from xtask.store import encoders
+    from xtask.store.identity import digest
 
-    def read(task: Any, ctx: Any, *args: str) -> None:  # resolving can fail too (CCG's tags come from its data)
-        task.resolve(ctx).read(ctx, *args)
-
-    def evaluation(task: Any, ctx: Any, split: str, languages: List[str]) -> None:
-        check_evaluation_data(task.resolve(ctx), ctx, split, languages)
-
-    checks: Dict[Tuple[str, ...], Callable[[], None]] = {}
-    bad_languages: Dict[str, None] = {}  # ordered set of messages
+    reader = Reader()
+    reads: Dict[Tuple[str, ...], Callable[[], Any]] = {}
     for cell in cells:
-        if cell.state == "done" or cell.cfg is None:
+        if cell.state in ("done", "stale"):
             continue
-        cfg = cell.cfg
-        data_key = json.dumps(OmegaConf.to_container(cfg.data, resolve=True), sort_keys=True, default=str)
-        ctx = DataContext.from_config(cfg.data)
-        target = target_task(cfg.target.name)
-        try:
-            languages = resolve_languages(target, cfg.target.languages, ctx)
-        except ValueError as err:  # a language the target does not have
-            bad_languages[str(err)] = None
-            continue
-        split = str(cfg.target.eval_split)
-        checks.setdefault((data_key, "eval", target.name, split, *languages),
-                          partial(evaluation, target, ctx, split, languages))
-        if target.kind != TaskKind.retrieval:
-            checks.setdefault((data_key, "train", target.name), partial(read, target, ctx, "train", "en"))
-        inter_names = list(cfg.inter.tasks or []) if cfg.inter.name == MULTITASK else [cfg.inter.name]
-        for name in inter_names:  # a default mixture takes whatever has data: nothing to require
-            if name != NO_INTERMEDIATE:
-                checks.setdefault((data_key, "inter", name), partial(read, intermediate_task(name), ctx, "train"))
-    problems = list(bad_languages)
-    for check in tqdm(list(checks.values()), desc="checking data", unit="dataset", leave=False):
-        try:
-            check()
-        except MissingDataError as err:
-            problems.append(str(err).splitlines()[0])
-    return len(checks) + len(bad_languages), problems
+        planned = cell.planned
+        ctx, target, split = planned.ctx, planned.target.resolve(planned.ctx), str(getattr(cell.cfg.target.eval_split, "value", cell.cfg.target.eval_split))
+        source = digest(str(ctx))
+        for lang in planned.languages:
+            reads.setdefault((source, target.name, split, lang), partial(target.read, ctx, split, lang))
+        needs = [target] if target.retrieval is None else []
+        if cell.inter_entry is not None and not encoders.is_complete(cell.inter_entry):
+            needs += reader(f"{cell.inter} mixture", partial(mixture_tasks, cell.cfg.inter, ctx)) or []
+        for task in needs:  # keyed by the task whose data it is (xnli's training set is MNLI's)
+            trainer = owner(task, ctx, "train", "en")
+            selector = get_task(task.selection_task) if task.selection_task else task
+            reads.setdefault((source, trainer.name, "train", "en"), partial(task.read, ctx, "train", "en"))
+            if task.has_selection_set:
+                reads.setdefault((source, selector.name, "dev", "en"), partial(task.read_selection_set, ctx))
+    for key, read in tqdm(list(reads.items()), desc="checking data", unit="split", leave=False):
+        reader(" ".join(key[1:]), read)
+    return len(reads), list(dict.fromkeys(reader.problems))
 
 
 def load_costs(path: Optional[Path] = None) -> Dict[str, Any]:
@@ -188,19 +191,27 @@ def load_costs(path: Optional[Path] = None) -> Dict[str, Any]:
 
 
 def summarize(cells: List[PlannedCell], costs: Dict[str, Any], force: bool = False) -> Dict[str, Any]:
+    """Counts, intermediate trainings left after the cache's deduplication, and GPU-hours from
+    ``costs`` — None when ``costs`` has no scale for the grid's model (no estimate beats
+    another model's)."""
     from xtask.store import encoders as cache
 
-    to_run = [c for c in cells if force or c.state != "done"]
+    to_run = [c for c in cells if force or c.state not in ("done", "stale")]
     entries = {c.inter_entry for c in to_run if c.inter_entry is not None}
-    needed = {e for e in entries if not cache.is_complete(e)}
-    scale = float(costs.get("model_scale", {}).get(cells[0].model, 1.0)) if cells else 1.0
+    needed = {e for e in entries if force or not cache.is_complete(e)}
+    models = sorted({c.model for c in cells})
+    scales = costs.get("model_scale") or {}
+    hours: Optional[Dict[str, float]] = None
+    if models and all(m in scales for m in models):
+        def inter_cost(entry: Path) -> float:
+            name = entry.name.rsplit("-", 2)[0]
+            return float(costs["inter"].get(name, costs["inter"].get("default", 0.0)))
 
-    def inter_cost(entry: Path) -> float:
-        name = entry.name.rsplit("-", 1)[0]
-        return float(costs["inter"].get(name, costs["inter"].get("default", 0.0)))
-
-    inter_hours = scale * sum(inter_cost(e) for e in needed)
-    target_hours = scale * sum(float(costs["target"].get(c.target, costs["target"].get("default", 0.0))) for c in to_run)
+        scale_of = {c.inter_entry: float(scales[c.model]) for c in to_run if c.inter_entry is not None}
+        inter_hours = sum(scale_of[e] * inter_cost(e) for e in needed)
+        target_hours = sum(float(scales[c.model]) * float(costs["target"].get(c.target, costs["target"].get("default", 0.0)))
+                           for c in to_run)
+        hours = {"intermediate": inter_hours, "target": target_hours, "total": inter_hours + target_hours}
     by_state: Dict[str, int] = {}
     for c in cells:
         by_state[c.state] = by_state.get(c.state, 0) + 1
@@ -211,6 +222,8 @@ def summarize(cells: List[PlannedCell], costs: Dict[str, Any], force: bool = Fal
         "intermediate_trainings": len(needed),
         "intermediate_cached": len(entries) - len(needed),
         "intermediate_without_cache": sum(1 for c in to_run if c.inter_entry is not None),
-        "gpu_hours": {"intermediate": inter_hours, "target": target_hours, "total": inter_hours + target_hours},
-        "model_scale": scale,
+        "gpu_hours": hours,
+        "models": models,
+        "unpriced": [m for m in models if m not in scales],
+        "priced_models": sorted(scales),
     }

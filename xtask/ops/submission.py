@@ -15,8 +15,10 @@ import tempfile
 from pathlib import Path
 from typing import Dict, List
 
-from xtask.pipeline.cell import RESULTS_FILE, read_results
+from xtask.store import cells as store
+from xtask.store.records import Results
 from xtask.tasks import TARGET_TASKS
+from xtask.tasks.benchmarks import DEFAULT_BENCHMARK, benchmark
 
 
 class SubmissionError(ValueError):
@@ -24,14 +26,13 @@ class SubmissionError(ValueError):
 
 
 def _target_of(cell: Path) -> Dict[str, str]:
-    data = read_results(cell)
-    if data is None:
-        raise SubmissionError(f"{cell}: no readable {RESULTS_FILE} (not a finished cell)")
-    target = data.get("target") or {}
-    return {"task": str(target.get("task")), "split": str(target.get("split"))}
+    view = store.view(cell)
+    if view.state not in store.FINISHED or not isinstance(view.results, Results):
+        raise SubmissionError(f"{cell}: not a finished cell ({view.state.value}{': ' + view.problem if view.problem else ''})")
+    return {"task": view.results.scores.task, "split": view.results.scores.split}
 
 
-def build(cells: List[Path], out: Path, split: str = "test") -> List[str]:
+def build(cells: List[Path], out: Path, split: str = "test", bench: str = DEFAULT_BENCHMARK) -> List[str]:
     """Copy each cell's ``predictions/TASK/`` into ``out/TASK/`` (written whole, then renamed into
     place); returns what is missing for a complete XTREME submission (tasks, languages)."""
     chosen: Dict[str, Path] = {}
@@ -44,7 +45,7 @@ def build(cells: List[Path], out: Path, split: str = "test") -> List[str]:
             raise SubmissionError(f"two cells for {target['task']}: {chosen[target['task']].name} and {cell.name}; "
                                   "a submission takes one per task")
         chosen[target["task"]] = cell
-    missing: List[str] = [f"task {task}: no cell" for task in TARGET_TASKS if task not in chosen]
+    missing: List[str] = [f"task {task}: no cell" for task in benchmark(bench) if task not in chosen]
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))

@@ -1,253 +1,258 @@
 """One grid cell end to end: (model, intermediate task, target task, seed) -> results.json.
 
-Phase 1 fine-tunes the pretrained model on the intermediate task and keeps its encoder;
-phase 2 puts a fresh head on that encoder, trains on the target's English data and evaluates
-zero-shot on every target language. ``inter=none`` starts phase 2 from the pretrained model.
+Phase 1 fine-tunes the pretrained model on the intermediate task and keeps its encoder in the
+shared cache; phase 2 puts a fresh head on that encoder, trains on the target's English data
+and evaluates zero-shot on every target language. ``inter=none`` starts phase 2 from the
+pretrained model; retrieval targets score the encoder without phase 2.
+
+Guarantees (README "Guarantees"): one job computes a cell (a per-cell OS lock; another job
+finding it held reports who holds it and moves on, or waits with ``on_busy=wait``); the data a
+cell needs is read and validated before anything trains; a result is written last and
+atomically; a failure's reason is written even on a full disk (space kept in reserve).
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import platform
 import shutil
 import subprocess
 import time
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from omegaconf import DictConfig
 
 from xtask import __version__, tracking
-from xtask.pipeline import preemption
-from xtask.atomic import write_json_atomic
-from xtask.config import DataSource, to_container
-from xtask.data.sources import MINI_LANGUAGES, DataContext
-from xtask.store.identity import cell_dir, signature
-from xtask.pipeline.intermediate import MULTITASK
-from xtask.models.tiny import pretrained_path
-from xtask.pipeline.preflight import check_evaluation_data
-from xtask.tasks import NO_INTERMEDIATE, Task, TaskKind, intermediate_task, target_task
+from xtask.config import to_container, validate
+from xtask.data.sources import DataContext, evaluation_languages
+from xtask.store import cells as store
+from xtask.store import identity
+from xtask.store.cells import State
+from xtask.store.records import CellSpec, Results, TargetScores
+from xtask.tasks import MULTITASK, NO_INTERMEDIATE, TaskSpec, intermediate_task, target_task
 
 log = logging.getLogger(__name__)
 
-RESULTS_FILE = "results.json"
-STATUS_FILE = "status.json"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def resolve_languages(task: Task, requested: Optional[List[str]], ctx: DataContext) -> List[str]:
-    if requested:
-        unknown = [lang for lang in requested if lang not in task.languages]
-        if unknown:
-            raise ValueError(
-                f"target {task.name!r} has no language(s) {unknown}; "
-                f"its XTREME languages are: {', '.join(task.languages)}"
-            )
-        return list(requested)
-    if ctx.source == DataSource.mini:
-        return [lang for lang in task.languages if lang in MINI_LANGUAGES]
-    return list(task.languages)
+@dataclass
+class Planned:
+    """A composed cell, resolved: its identity and folder, before anything runs."""
+
+    cfg: Any
+    ctx: DataContext
+    target: TaskSpec
+    languages: List[str]
+    left_out: Dict[str, str]
+    inter_key: Optional[str]
+    spec: CellSpec
+    folder: Path
 
 
-def _git_commit() -> Optional[str]:
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None
+def plan_cell(cfg: DictConfig) -> Planned:
+    """Check the config and resolve the cell's task, languages, identity and folder (cheap: no
+    model, no data read beyond what identifies it)."""
+    validate(cfg)
+    ctx = DataContext.from_config(cfg.data)
+    target = target_task(cfg.target.name)
+    if cfg.inter.name not in (NO_INTERMEDIATE, MULTITASK):
+        intermediate_task(cfg.inter.name)
+    split = split_of(cfg)
+    languages, left_out = evaluation_languages(target, _languages(cfg.target.languages), ctx, split)
+    inter_inputs = identity.inter_inputs(cfg, ctx) if cfg.inter.name != NO_INTERMEDIATE else None
+    inter_key = identity.versioned(inter_inputs, "inter") if inter_inputs is not None else None
+    inputs = identity.cell_inputs(cfg, ctx, target, languages, identity.digest(inter_inputs) if inter_inputs else None)
+    baseline = identity.cell_inputs(cfg, ctx, target, languages, None)
+    key = identity.digest(inputs)
+    spec = CellSpec(
+        key=key, model=str(cfg.model.name), inter=str(cfg.inter.name), setting=identity.setting_label(cfg.inter),
+        target=target.name, seed=int(cfg.seed), versions=identity.cell_versions(cfg, target), inputs=inputs,
+        inter_key=inter_key, inter_inputs=inter_inputs, baseline_key=identity.digest(baseline),
+        group=identity.group_of(inputs, inter_inputs), config=to_container(cfg),
+    )
+    folder = store.locate(Path(cfg.paths.cells), identity.cell_name(spec.model, spec.inter, spec.target, spec.seed, key))
+    return Planned(cfg, ctx, target, languages, left_out, inter_key, spec, folder)
 
 
-def versions() -> Dict[str, Optional[str]]:
-    import datasets
-    import torch
-    import transformers
+def _languages(value: Any) -> Any:
+    from omegaconf import ListConfig
 
-    return {
-        "xtask": __version__,
-        "git_commit": _git_commit(),
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "transformers": transformers.__version__,
-        "datasets": datasets.__version__,
-    }
+    return list(value) if isinstance(value, (list, ListConfig)) else value
 
 
-def _write_status(folder: Path, state: str, **extra: Any) -> None:
-    write_json_atomic(folder / STATUS_FILE, {"state": state, "time": time.time(), **extra})
+def split_of(cfg: Any) -> str:
+    return str(getattr(cfg.target.eval_split, "value", cfg.target.eval_split))
 
 
-def job_info() -> Dict[str, Any]:
-    """Where this attempt runs: host, pid, and the SLURM job (array) ids when under SLURM."""
-    info: Dict[str, Any] = {"host": platform.node(), "pid": os.getpid()}
-    for key, env in (("slurm_job_id", "SLURM_JOB_ID"), ("slurm_array_job_id", "SLURM_ARRAY_JOB_ID"),
-                     ("slurm_array_task_id", "SLURM_ARRAY_TASK_ID"), ("slurm_restarts", "SLURM_RESTART_COUNT")):
-        if os.environ.get(env):
-            info[key] = os.environ[env]
-    if "slurm_array_job_id" in info:
-        info["slurm_job"] = f"{info['slurm_array_job_id']}_{info['slurm_array_task_id']}"
-    elif "slurm_job_id" in info:
-        info["slurm_job"] = info["slurm_job_id"]
-    return info
+@dataclass
+class Outcome:
+    """What running a cell did: ``action`` is ran, resumed, skipped (done before), skipped_stale,
+    skipped_failed (rerun with retry_failed=true) or busy (another job holds it)."""
+
+    folder: Path
+    action: str
+    score: Optional[float] = None
+    results: Optional[Results] = None
+    message: str = ""
 
 
-def read_status(folder: Path) -> Dict[str, Any]:
-    path = folder / STATUS_FILE
-    if not path.is_file():
-        return {}
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except ValueError:
-        return {}
-
-
-def read_results(folder: Path) -> Optional[Dict[str, Any]]:
-    """A cell's ``results.json``; None when it has none (not finished) or it cannot be read."""
-    try:
-        data = json.loads((folder / RESULTS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def run_cell(cfg: DictConfig) -> Dict[str, Any]:
-    """Run one cell, or skip it when a relaunch finds it done (or failed, without retry_failed).
-
-    Returns the content of its results.json plus ``"action"``: ``ran``, ``resumed``,
-    ``skipped`` (done before) or ``skipped_failed`` (failed before; rerun with retry_failed=true).
-    """
+def run_cell(cfg: DictConfig, planned: Optional[Planned] = None) -> Outcome:
+    """Run one cell, or skip it as its state says (see :func:`xtask.store.cells.view`)."""
     started = time.time()
-    resolved = to_container(cfg)
-    inter_name = cfg.inter.name
-    folder = cell_dir(resolved)
-    previous = read_status(folder)
-    if not cfg.force and previous.get("state") == "done" and (folder / RESULTS_FILE).is_file():
-        log.info("cell %s is done: skipped (force=true recomputes it)", folder.name)
-        return {**json.loads((folder / RESULTS_FILE).read_text(encoding="utf-8")), "action": "skipped"}
-    if not (cfg.force or cfg.retry_failed) and previous.get("state") == "failed":
-        log.warning("cell %s failed before (%s): skipped; rerun it with retry_failed=true",
-                    folder.name, previous.get("error", "?"))
-        return {"cell": {"dir": str(folder)}, "action": "skipped_failed", "error": previous.get("error")}
-    if cfg.force:
-        shutil.rmtree(folder, ignore_errors=True)
-    resuming = previous.get("state") in ("running", "interrupted") and any(folder.glob("*/trainer/checkpoint-*"))
+    planned = planned or plan_cell(cfg)
+    folder = planned.folder
+    lock = store.CellLock(folder)
+    try:
+        lock.acquire(wait=_value(cfg.on_busy) == "wait")
+    except store.Busy as busy:
+        log.warning("%s: skipped (on_busy=wait waits for it)", busy)
+        return Outcome(folder, "busy", message=str(busy))
+    try:
+        return _run_locked(planned, started)
+    finally:
+        lock.release()
+
+
+def _value(value: Any) -> Any:
+    return getattr(value, "value", value)
+
+
+def _run_locked(planned: Planned, started: float) -> Outcome:
+    cfg, folder = planned.cfg, planned.folder
+    current = store.view(folder)
+    if not cfg.force:
+        if current.state == State.done:
+            log.info("cell %s is done: skipped (force=true recomputes it)", folder.name)
+            return Outcome(folder, "skipped", current.score, current.results)
+        if current.state == State.stale and not cfg.recompute_stale:
+            log.warning("cell %s is stale (%s): kept; recompute_stale=true recomputes it", folder.name, current.problem)
+            return Outcome(folder, "skipped_stale", current.score, current.results)
+        if current.state == State.failed and not cfg.retry_failed:
+            log.warning("cell %s failed before (%s): skipped; rerun it with retry_failed=true", folder.name, current.problem)
+            return Outcome(folder, "skipped_failed", message=current.problem)
+    if cfg.force or current.state in (State.stale, State.damaged):
+        if current.state == State.damaged:
+            log.warning("cell %s: %s; recomputing it", folder.name, current.problem)
+        _clear(folder)
+    resuming = current.state in (State.interrupted, State.lost) and any(folder.glob("*/trainer/checkpoint-*"))
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / RESULTS_FILE).unlink(missing_ok=True)  # never leave an old result beside a new run
-    attempts = int(previous.get("attempts", 0)) + 1
-    _write_status(folder, "running", attempts=attempts, **job_info())
+    (folder / "results.json").unlink(missing_ok=True)  # never leave an old result beside a new run
+    attempts = (current.status.attempts if current.status is not None and not cfg.force else 0) + 1
+    planned.spec.created = time.time()
+    store.write_spec(folder, planned.spec)
+    store.reserve_space(folder)
+    store.write_status(folder, "running", attempts=attempts, since=started)
     log.info("cell %s -> %s", folder.name, folder)
+    from xtask.pipeline import preemption
+
     preemption.install()
     try:
-        # Checked first, and inside the try: a bad task or language is this cell's failure.
-        ctx = DataContext.from_config(cfg.data)
-        target = target_task(cfg.target.name).resolve(ctx)
-        if inter_name not in (NO_INTERMEDIATE, MULTITASK):
-            intermediate_task(inter_name)
-        languages = resolve_languages(target, cfg.target.languages, ctx)
-        eval_data = check_evaluation_data(target, ctx, cfg.target.eval_split, languages)
-        if cfg.train.cpu_threads:
-            import torch
-
-            torch.set_num_threads(cfg.train.cpu_threads)
-        init_from = pretrained_path(cfg.model, Path(cfg.paths.cache))
-        timings: Dict[str, float] = {}
-        phases: Dict[str, Any] = {}
-        if inter_name != NO_INTERMEDIATE:
-            phase1 = intermediate_encoder(cfg, ctx, init_from)
-            init_from = str(phase1.encoder_dir)
-            phases["inter"] = {**phase1.metrics, "cache": phase1.how, "cache_dir": str(phase1.encoder_dir.parent)}
-            timings["inter_s"] = phase1.metrics.get("seconds", 0.0) if phase1.how == "built" else 0.0
-
-        sig = signature(resolved)
-        with tracking.phase_run(cfg, f"{sig}-target", "target", f"{folder.name}-target", tracking.tags_for(cfg)) as run:
-            scores = _target_phase(cfg, ctx, target, eval_data, init_from, folder, phases, timings,
-                                   report_to="wandb" if run is not None else "none")
-            tracking.log_summary(run, {
-                "target": {"average": scores["average"], **scores["averages"]},
-                "per_language": {lang: m for lang, m in scores["per_language"].items()},
-            })
-        timings["total_s"] = time.time() - started
-        results = {
-            "cell": {
-                "model": cfg.model.name,
-                "inter": inter_name,
-                "target": target.name,
-                "seed": cfg.seed,
-                "signature": sig,
-                "sweep": cfg.sweep_name,
-                "dir": str(folder),
-                "job": job_info(),
-                "attempts": attempts,
-                "started_from": init_from,
-            },
-            "target": scores,
-            "phases": phases,
-            "timings": timings,
-            "versions": versions(),
-            "config": resolved,
-        }
-        write_json_atomic(folder / RESULTS_FILE, results)
-        _write_status(folder, "done", average=scores["average"], attempts=attempts, **job_info())
-        log.info("%s task score (%s) = %s", target.name, scores["metric"], scores["average"])
-        return {**results, "action": "resumed" if resuming else "ran"}
+        results = _compute(planned, started, attempts)
+        store.write_results(folder, results)
+        store.write_status(folder, "done", attempts=attempts, since=started, score=results.scores.average)
+        store.release_reserve(folder)
+        shown = "predictions only (no labels)" if results.scores.average is None else f"{results.scores.average:.2f}"
+        log.info("%s task score (%s) = %s", planned.target.name, results.scores.score_name, shown)
+        return Outcome(folder, "resumed" if resuming else "ran", results.scores.average, results)
     except (preemption.Preempted, SystemExit, KeyboardInterrupt) as err:
         # Stopped from outside (SLURM warning signal, requeue, Ctrl-C): checkpoints are kept and
         # a rerun of the same cell resumes from them.
-        _write_status(folder, "interrupted", error=f"{type(err).__name__}: {err}", attempts=attempts, **job_info())
+        store.write_status(folder, "interrupted", error=f"{type(err).__name__}: {err}", attempts=attempts, since=started)
         raise
     except BaseException as err:
-        _write_status(
-            folder,
-            "failed",
-            error=f"{type(err).__name__}: {err}",
-            traceback=traceback.format_exc(limit=20),
-            attempts=attempts,
-            **job_info(),
-        )
+        store.write_status(folder, "failed", error=f"{type(err).__name__}: {err}",
+                           traceback=traceback.format_exc(limit=20), attempts=attempts, since=started)
         raise
     finally:
         preemption.uninstall()
 
 
-def _target_phase(
-    cfg: DictConfig, ctx: DataContext, target: Task, eval_data: Dict[str, Any], init_from: str, folder: Path,
-    phases: Dict[str, Any], timings: Dict[str, float], report_to: str,
-) -> Dict[str, Any]:
-    """Phase 2 (fine-tune on English, evaluate every language of ``eval_data``), or scoring the
-    encoder directly for the retrieval targets. Fills ``phases`` and ``timings``; returns the
-    target's scores."""
+def _clear(folder: Path) -> None:
+    """Empty a cell folder for a recomputation, keeping its lock file (held by this job)."""
+    if not folder.is_dir():
+        return
+    for child in folder.iterdir():
+        if child.name == store.LOCK_FILE:
+            continue
+        if child.is_dir():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+
+
+def _compute(planned: Planned, started: float, attempts: int) -> Results:
+    from xtask.models.registry import pretrained_path
+    from xtask.pipeline.preflight import read_cell_data
+    from xtask.store import encoders
+
+    cfg, ctx, target, folder = planned.cfg, planned.ctx, planned.target, planned.folder
+    target = target.resolve(ctx)
+    entry = (encoders.entry_path(Path(cfg.paths.cache), cfg.inter.name, planned.inter_key)
+             if planned.inter_key is not None else None)
+    needs_inter = entry is not None and (cfg.force or not encoders.is_complete(entry))
+    data = read_cell_data(cfg, ctx, target, planned.languages, needs_inter)
+    if cfg.train.cpu_threads:
+        import torch
+
+        torch.set_num_threads(cfg.train.cpu_threads)
+    init_from = pretrained_path(cfg.model, Path(cfg.paths.cache))
+    timings: Dict[str, float] = {}
+    phases: Dict[str, Any] = {}
+    if entry is not None:
+        phase1 = intermediate_encoder(cfg, ctx, init_from, entry, data.inter)
+        init_from = str(phase1.encoder_dir)
+        phases["inter"] = {**phase1.metrics, "cache": phase1.how, "entry": entry.name, "cache_dir": str(entry)}
+        timings["inter_s"] = phase1.metrics.get("seconds", 0.0) if phase1.how in ("built", "rebuilt") else 0.0
+
+    run_id = f"{planned.spec.key}-target"
+    import dataclasses
+
+    cell_record = {k: v for k, v in dataclasses.asdict(planned.spec).items() if k != "config"}
+    with tracking.phase_run(cfg, run_id, "target", f"{folder.name}-target", tracking.tags_for(cfg),
+                            extra={"xtask_cell": cell_record}) as run:
+        scores = _target_phase(planned, target, data, init_from, phases, timings,
+                               report_to="wandb" if run is not None else "none")
+        tracking.log_summary(run, {
+            "target": {"average": scores.average, **scores.averages},
+            "per_language": {lang: s.metrics for lang, s in scores.per_language.items()},
+        })
+    timings["total_s"] = time.time() - started
+    return Results(
+        key=planned.spec.key, versions=planned.spec.versions, scores=scores, phases=phases, timings=timings,
+        environment={**versions(), **store.job_info(), "attempts": attempts, "sweep": str(cfg.sweep_name)},
+        started_from=init_from,
+    )
+
+
+def _target_phase(planned: Planned, target: TaskSpec, data: Any, init_from: str, phases: Dict[str, Any],
+                  timings: Dict[str, float], report_to: str) -> TargetScores:
+    """Phase 2 (fine-tune on English, evaluate every language), or scoring the encoder
+    directly for the retrieval targets. Fills ``phases`` and ``timings``."""
     from xtask.pipeline.evaluation import evaluate_languages
     from xtask.pipeline.retrieval import score_retrieval
     from xtask.pipeline.training import PhaseRun, finetune
 
-    if target.kind == TaskKind.retrieval:
-        # No training: the (intermediate) encoder is scored directly.
-        eval_started = time.time()
-        scores = score_retrieval(
-            target, init_from, ctx, eval_data, cfg.target.eval_split, cfg.model.retrieval_layer,
-            cfg.train.target.max_length, cfg.train.target.eval_batch_size, folder,
-        )
-        timings["eval_s"] = time.time() - eval_started
+    cfg, ctx, folder = planned.cfg, planned.ctx, planned.folder
+    split = split_of(cfg)
+    eval_started = time.time()
+    if target.retrieval:
+        scores = score_retrieval(target, init_from, ctx, data.evaluation, split, cfg.model, target_hp(cfg), folder)
     else:
         phase2 = finetune(
-            task=target,
-            # The target's reader maps "train" to its English training task (xnli -> mnli).
-            train_set=target.read(ctx, "train", "en"),
-            dev_set=target.read_selection_set(ctx),
+            task=target, train_set=data.train, dev_set=data.selection,
             run=PhaseRun(init_from, folder / "target", target_hp(cfg), cfg.seed, cfg.model.bf16, report_to,
                          f"{folder.name}-target"),
         )
         phases["target"] = {"task": target.name, "trained_on": target.train_task or target.name, **phase2.metrics}
         timings["target_s"] = phase2.seconds
         eval_started = time.time()
-        scores = evaluate_languages(
-            phase2, target, eval_data, cfg.target.eval_split, phase2.hp, cfg.seed, folder
-        )
-        timings["eval_s"] = time.time() - eval_started
+        scores = evaluate_languages(phase2, target, data.evaluation, split, phase2.hp, cfg.seed, folder)
+    scores.left_out = dict(planned.left_out)
+    timings["eval_s"] = time.time() - eval_started
     return scores
 
 
@@ -260,22 +265,52 @@ def target_hp(cfg: DictConfig) -> Any:
     return OmegaConf.merge(cfg.train.target, {"max_length": cfg.target.max_length})
 
 
-def intermediate_encoder(cfg: DictConfig, ctx: DataContext, init_from: str) -> Any:
+def intermediate_encoder(cfg: DictConfig, ctx: DataContext, init_from: str, entry: Path, data: Dict[str, Any]) -> Any:
     """The phase-1 encoder from the shared cache, trained by this job if nobody has yet."""
-    from xtask.store import encoders as cache
     from xtask.pipeline.intermediate import run_intermediate
-
-    entry = cache.entry_dir(cfg)
+    from xtask.store import encoders
 
     def build(out_dir: Path) -> Dict[str, Any]:
         # One W&B run per shared encoder (its cache key), whichever cell happens to train it.
         run_id = f"inter-{entry.name}"
         with tracking.phase_run(cfg, run_id, "inter", entry.name, tracking.tags_for(cfg)[:2] + [f"seed:{cfg.seed}"]) as run:
-            result = run_intermediate(cfg, ctx, init_from, out_dir, "wandb" if run is not None else "none", run_id)
+            result = run_intermediate(cfg, ctx, init_from, out_dir, "wandb" if run is not None else "none", run_id, data)
             tracking.log_summary(run, {"inter": result.metrics})
         return {**result.metrics, "seconds": result.seconds}
 
-    found = cache.ensure(entry, build)
+    sweep = sweep_id()
+    found = encoders.ensure(entry, build, force_sweep=sweep if cfg.force else None, sweep=sweep)
     log.info("intermediate %s: %s (%s)", cfg.inter.name, found.how, entry)
     return found
 
+
+def sweep_id() -> Optional[str]:
+    """The sweep (or single run) this job belongs to: its Hydra output folder's parent."""
+    try:
+        from hydra.core.hydra_config import HydraConfig
+
+        if HydraConfig.initialized():
+            cfg = HydraConfig.get()
+            return str(Path(cfg.sweep.dir).resolve()) if cfg.mode.name == "MULTIRUN" else str(Path(cfg.run.dir).resolve())
+    except Exception:  # outside Hydra (tests, xtask bench): no sweep
+        pass
+    return f"pid-{__import__('os').getpid()}-{time.time():.0f}"
+
+
+def _git_commit() -> Optional[str]:
+    try:
+        out = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def versions() -> Dict[str, Optional[str]]:
+    import datasets
+    import torch
+    import transformers
+
+    return {
+        "xtask": __version__, "git_commit": _git_commit(), "python": platform.python_version(),
+        "torch": torch.__version__, "transformers": transformers.__version__, "datasets": datasets.__version__,
+    }

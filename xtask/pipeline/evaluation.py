@@ -9,13 +9,15 @@ from __future__ import annotations
 import logging
 import statistics
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping
+from typing import Any, Dict, List, Mapping
 
 from tqdm.auto import tqdm
 
 from xtask.atomic import write_text_atomic
 from xtask.pipeline.formats import format_for
-from xtask.tasks.base import Task
+from xtask.scoring.files import write_labels
+from xtask.store.records import LanguageScore, TargetScores
+from xtask.tasks.spec import TaskSpec as Task
 from xtask.pipeline.training import PhaseResult, cap_examples
 
 log = logging.getLogger(__name__)
@@ -29,53 +31,51 @@ def evaluate_languages(
     hp: Any,
     seed: int,
     cell_dir: Path,
-) -> Dict[str, Any]:
+) -> TargetScores:
     """Predict and score ``split`` of each language in ``data`` (language -> its read data, as
-    :func:`xtask.pipeline.preflight.check_evaluation_data` returns it)."""
+    :func:`xtask.pipeline.preflight.read_cell_data` returns it)."""
     from transformers.trainer_callback import ProgressCallback
 
     fmt = format_for(task)
-    metric = fmt.metric
     # One progress bar over languages instead of one per language.
     result.trainer.remove_callback(ProgressCallback)
     per_language: Dict[str, Dict[str, float]] = {}
+    sizes: Dict[str, int] = {}
     unlabelled: List[str] = []
     languages = list(data)
     for lang in tqdm(languages, desc=f"evaluating {task.name}", unit="lang"):
         raw = cap_examples(data[lang], hp.max_eval_examples, seed)
         prediction = fmt.predict(result.trainer, task, raw, hp, lang)
-        name = f"test-{lang}.{fmt.file_suffix}"  # XTREME names every evaluation file test-LANG
-        write_text_atomic(cell_dir / "predictions" / task.name / name, fmt.serialize(prediction.predicted))
+        name = f"test-{lang}.{task.suffix}"  # XTREME names every evaluation file test-LANG
+        write_text_atomic(cell_dir / "predictions" / task.name / name, write_labels(task.submission, prediction.predicted))
         if prediction.scores is None:
             unlabelled.append(lang)
-            log.warning("%s %s %s has no gold labels: predictions only", task.name, split, lang)
+            log.info("%s %s %s has no gold labels: predictions only", task.name, split, lang)
             continue
-        write_text_atomic(cell_dir / "labels" / task.name / name, fmt.serialize(prediction.gold))
-        per_language[lang] = {**prediction.scores, "n": prediction.size}
-        log.info("%s %s %s: %s=%.2f (n=%d)", task.name, split, lang, metric, prediction.scores[metric], prediction.size)
-    return summarize(task, split, metric, languages, per_language, unlabelled, fmt.task_score)
+        write_text_atomic(cell_dir / "labels" / task.name / name, write_labels(task.submission, prediction.gold))
+        per_language[lang] = prediction.scores
+        sizes[lang] = prediction.size
+        log.info("%s %s %s: %s=%.2f (n=%d)", task.name, split, lang, task.headline_metric,
+                 prediction.scores[task.headline_metric], prediction.size)
+    return summarize(task, split, languages, per_language, sizes, unlabelled)
 
 
 def summarize(
     task: Task,
     split: str,
-    metric: str,
     languages: List[str],
     per_language: Dict[str, Dict[str, float]],
+    sizes: Dict[str, int],
     unlabelled: List[str],
-    task_score: Callable[[Dict[str, float]], float],
-) -> Dict[str, Any]:
-    """The ``target`` block of results.json: per-language scores, their means, the task score."""
-    scored = list(per_language.values())
-    metric_names = [k for k in (scored[0] if scored else {}) if k != "n"]
-    return {
-        "task": task.name,
-        "split": split,
-        "metric": metric,
-        "languages": languages,
-        "per_language": per_language,
-        "averages": {m: statistics.fmean(s[m] for s in scored) for m in metric_names},
-        # XTREME's task score: the metric's mean over languages ((EM + F1) / 2 for QA).
-        "average": statistics.fmean(task_score(s) for s in scored) if scored else None,
-        "unlabelled_languages": unlabelled,
-    }
+) -> TargetScores:
+    """The target's scores: per-language metrics, their means, the task score (XTREME's: the
+    mean over languages of each language's score, (EM + F1) / 2 for QA); no task score when
+    no language has labels."""
+    metric_names = sorted({m for scores in per_language.values() for m in scores})
+    return TargetScores(
+        task=task.name, split=split, metric=task.headline_metric, score_name=task.score_name, languages=languages,
+        per_language={lang: LanguageScore(dict(s), task.task_score(s), sizes[lang]) for lang, s in per_language.items()},
+        averages={m: statistics.fmean(s[m] for s in per_language.values()) for m in metric_names},
+        average=statistics.fmean(task.task_score(s) for s in per_language.values()) if per_language else None,
+        unlabelled=unlabelled,
+    )

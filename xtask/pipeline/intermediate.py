@@ -13,16 +13,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import datasets
 
 from xtask.data.sources import BUNDLED_MINI_ROOT, DataContext, MissingDataError
-from xtask.tasks import INTERMEDIATE_TASKS, Task, intermediate_task
+from xtask.tasks import INTERMEDIATE_TASKS, MULTITASK, Task, intermediate_task
 
 log = logging.getLogger(__name__)
 
-MULTITASK = "multitask"
 
 
 @dataclass
@@ -32,28 +31,42 @@ class IntermediateResult:
     seconds: float
 
 
-def mixture_tasks(inter_cfg: Any, ctx: DataContext, english: Optional[Dict[str, datasets.Dataset]] = None) -> List[Task]:
-    """The tasks phase 1 trains on: the named one, or the multitask list (default: all with data).
-    ``english``, when given, receives the English training sets read to find which have data, so
-    that they are not read twice."""
+def mixture_names(inter_cfg: Any, ctx: DataContext) -> List[str]:
+    """The tasks phase 1 trains on: the named one, or the multitask list (default: every
+    intermediate task whose data the source has, judged without reading it)."""
     if inter_cfg.name != MULTITASK:
-        return [intermediate_task(inter_cfg.name).resolve(ctx)]
+        return [intermediate_task(inter_cfg.name).name]
     if inter_cfg.tasks:
-        return [intermediate_task(name).resolve(ctx) for name in inter_cfg.tasks]
-    available = []
-    for task in INTERMEDIATE_TASKS.values():
-        try:
-            task = task.resolve(ctx)
-            data = task.read(ctx, "train")
-        except MissingDataError as err:
-            log.warning("multitask: leaving out %s (%s)", task.name, str(err).splitlines()[0])
-            continue
-        available.append(task)
-        if english is not None:
-            english[task.name] = data
-    if not available:
+        return [intermediate_task(name).name for name in inter_cfg.tasks]
+    names = [task.name for task in INTERMEDIATE_TASKS.values() if has_data(task, ctx)]
+    if not names:
         raise MissingDataError("multitask: no intermediate task has training data under this data config")
-    return available
+    return names
+
+
+def has_data(task: Task, ctx: DataContext) -> bool:
+    """Whether the source has the task's English training set (files exist; the Hub has all
+    tasks that have a Hub dataset), without reading it."""
+    from xtask.data.sources import available_languages, owner
+    from xtask.tasks import get_task
+
+    parts = [get_task(p) for p in task.parts] if task.parts else [owner(task, ctx, "train", "en")]
+    for part in parts:
+        try:
+            if part.local_root is not None:
+                ctx.local_file(part, "train", "en")
+            elif ctx.source.value == "hub":
+                if part.hub is None and part.name not in ctx.hub:
+                    return False
+            elif not available_languages(part, ctx, "train")[0]:
+                return False
+        except (MissingDataError, ValueError):
+            return False
+    return True
+
+
+def mixture_tasks(inter_cfg: Any, ctx: DataContext) -> List[Task]:
+    return [intermediate_task(name).resolve(ctx) for name in mixture_names(inter_cfg, ctx)]
 
 
 def translated_context(ctx: DataContext, translated_cfg: Any, lang: str) -> DataContext:
@@ -99,25 +112,28 @@ def mlm_lines(mlm_cfg: Any, seed: int) -> datasets.Dataset:
 
 
 def run_intermediate(
-    cfg: Any, ctx: DataContext, init_from: str, out_dir: Path, report_to: str, run_name: str
+    cfg: Any, ctx: DataContext, init_from: str, out_dir: Path, report_to: str, run_name: str,
+    data: Optional[Dict[str, Tuple[Any, Any]]] = None,
 ) -> IntermediateResult:
+    """Phase 1 into ``out_dir``. ``data``: task -> (training set, with its translations under
+    translate-train; dev set) already read by the cell's preflight; anything missing is read here."""
     from xtask.pipeline.multitask.sampler import task_probabilities
     from xtask.pipeline.multitask.training import train_mixture
     from xtask.pipeline.training import PhaseRun, finetune, save_encoder
 
     inter_cfg, hp = cfg.inter, cfg.train.inter
-    english: Dict[str, datasets.Dataset] = {}
-    tasks = mixture_tasks(inter_cfg, ctx, english)
+    data = dict(data or {})  # task -> (training set with its translations, dev set)
+    tasks = mixture_tasks(inter_cfg, ctx)
+    for task in tasks:
+        if task.name not in data:
+            data[task.name] = (training_set(task, ctx, inter_cfg.translated), task.read_selection_set(ctx))
     use_mlm = inter_cfg.mlm.share > 0
     encoder_dir = out_dir / "encoder"
     run = PhaseRun(init_from, out_dir, hp, cfg.seed, cfg.model.bf16, report_to, run_name)
     if len(tasks) == 1 and not use_mlm:
         task = tasks[0]
-        result = finetune(
-            task=task, train_set=training_set(task, ctx, inter_cfg.translated, english.get(task.name)),
-            dev_set=task.read_selection_set(ctx),
-            run=run,
-        )
+        train, dev = data[task.name]
+        result = finetune(task=task, train_set=train, dev_set=dev, run=run)
         save_encoder(result, encoder_dir)
         return IntermediateResult(encoder_dir, {"task": task.name, **result.metrics}, result.seconds)
 
@@ -132,7 +148,7 @@ def run_intermediate(
 
     result = train_mixture(
         tasks={t.name: t for t in tasks},
-        train_sets={t.name: training_set(t, ctx, inter_cfg.translated, english.get(t.name)) for t in tasks},
+        train_sets={t.name: data[t.name][0] for t in tasks},
         mlm_lines=mlm_lines(inter_cfg.mlm, cfg.seed) if use_mlm else None,
         probabilities_for=probabilities_for,
         run=run,

@@ -1,39 +1,94 @@
-"""Before a cell trains anything: is every evaluation language's data there?
+"""Before a cell trains anything: read and validate every split it needs, once.
 
-A language missing from the data folder (XTREME's download skipped one, a Hub config is
-absent) would otherwise surface after phase 2 has trained, failing the cell and losing that
-training. Each language is read first (and what was read is what the evaluation then uses);
-the error lists every missing language at once and says how to go on without them.
+A missing language or a malformed line found after phase 1 (or phase 2) has trained would fail
+the cell and lose that training. So every split a cell needs — the target's evaluation
+languages, its English training and selection sets, and (when its encoder is not cached yet)
+every intermediate task's training and dev sets — is read first; what was read is what the
+phases then use, and one error lists every problem (file and line) at once.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Tuple
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
 
-from xtask.data.sources import MissingDataError
-from xtask.tasks.base import Task
+from xtask.data.readers import MalformedDataError
+from xtask.data.sources import MissingDataError, SplitUnavailable
 
 
-def check_evaluation_data(task: Task, ctx, split: str, languages: List[str]) -> Dict[str, Any]:
-    """Read ``split`` of every language of ``task``: language -> what ``task.read`` gave; one
-    :class:`MissingDataError` for all that fail."""
-    missing: List[Tuple[str, MissingDataError]] = []
-    data: Dict[str, Any] = {}
-    for lang in languages:
+class DataProblems(MissingDataError):
+    """Several splits a cell needs are missing or malformed; the message lists each."""
+
+
+@dataclass
+class CellData:
+    evaluation: Dict[str, Any]  # language -> its canonical evaluation split
+    train: Optional[Any] = None  # the target's English training set (None for retrieval)
+    selection: Optional[Any] = None  # the English dev set that selects checkpoints
+    # phase 1, when it must train: task -> (training set, selection set or None)
+    inter: Dict[str, Tuple[Any, Optional[Any]]] = field(default_factory=dict)
+
+
+class Reader:
+    """Reads splits, collecting problems instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.problems: List[str] = []
+
+    def __call__(self, what: str, read: Any) -> Any:
         try:
-            data[lang] = task.read(ctx, split, lang)
-        except MissingDataError as err:
-            missing.append((lang, err))
-    if not missing:
-        return data
-    present = [lang for lang in languages if lang not in dict(missing)]
-    first = str(missing[0][1]).splitlines()
-    lines = [
-        f"target {task.name}: no {split} data for {len(missing)} of its {len(languages)} evaluation languages "
-        f"({', '.join(lang for lang, _ in missing)}), found before any training.",
-        f"First of them: {first[0]}",
-        *first[1:],
-    ]
-    if present:
-        lines.append(f"To evaluate only the languages that are there: target.languages=[{','.join(present)}]")
-    raise MissingDataError("\n".join(lines))
+            return read()
+        except (MissingDataError, MalformedDataError) as err:
+            lines = str(err).strip().splitlines()
+            first = lines[0] if lines[0].startswith(what) else f"{what}: {lines[0]}"
+            hint = f" ({lines[1]})" if len(lines) > 1 and not isinstance(err, DataProblems) else ""
+            self.problems.append(first + hint)
+            return None
+
+    def raise_if_any(self, context: str) -> None:
+        if self.problems:
+            listed = "\n".join(f"  - {p}" for p in dict.fromkeys(self.problems))
+            raise DataProblems(f"{context}: {len(self.problems)} problem(s) with the data, found before any training:\n{listed}")
+
+
+def read_cell_data(cfg: Any, ctx: Any, target: Any, languages: List[str], needs_inter: bool) -> CellData:
+    from xtask.pipeline.intermediate import mixture_tasks
+
+    reader = Reader()
+    split = str(getattr(cfg.target.eval_split, "value", cfg.target.eval_split))
+    evaluation = {lang: reader(f"{target.name} {split} {lang}", lambda lang=lang: target.read(ctx, split, lang))
+                  for lang in languages}
+    data = CellData(evaluation)
+    if target.retrieval == "mining":
+        for lang in languages:  # BUCC's threshold is chosen on dev gold
+            reader(f"{target.name} dev {lang}", lambda lang=lang: target.read(ctx, "dev", lang))
+    if target.retrieval is None:
+        data.train = reader(f"{target.name} train en", lambda: target.read(ctx, "train", "en"))
+        data.selection = reader(f"{target.name} selection set (English dev)", lambda: target.read_selection_set(ctx))
+    if needs_inter:
+        from xtask.pipeline.intermediate import training_set
+
+        tasks = reader("intermediate tasks", lambda: mixture_tasks(cfg.inter, ctx))
+        for task in tasks or []:  # English and/or its translations (translate-train), as phase 1 trains
+            train = reader(f"{task.name} train", lambda task=task: training_set(task, ctx, cfg.inter.translated))
+            dev = reader(f"{task.name} dev", lambda task=task: task.read_selection_set(ctx))
+            data.inter[task.name] = (train, dev)
+    reader.raise_if_any(f"cell {cfg.inter.name} -> {target.name}")
+    return data
+
+
+def check_evaluation_data(task: Any, ctx: Any, split: str, languages: List[str]) -> Dict[str, Any]:
+    """Read ``split`` of every language of ``task``: language -> what ``task.read`` gave; one
+    :class:`DataProblems` for all that fail, with the ``target.languages`` that would work."""
+    reader = Reader()
+    data = {lang: reader(f"{task.name} {split} {lang}", lambda lang=lang: task.read(ctx, split, lang)) for lang in languages}
+    if reader.problems:
+        present = [lang for lang in languages if data.get(lang) is not None]
+        if present:
+            reader.problems.append(f"to evaluate only the languages that are there: target.languages=[{','.join(present)}]"
+                                   " (or target.languages=auto)")
+        reader.raise_if_any(f"target {task.name}")
+    return data
+
+
+__all__ = ["CellData", "DataProblems", "SplitUnavailable", "check_evaluation_data", "read_cell_data"]

@@ -20,9 +20,11 @@ from tqdm.auto import tqdm
 from xtask.atomic import write_text_atomic
 from xtask.data.sources import DataContext
 from xtask.pipeline.evaluation import summarize
+from xtask.scoring.files import write_labels
+from xtask.store.records import TargetScores
 from xtask.scoring.metrics import accuracy, bucc_f1
-from xtask.tasks.base import Task
-from xtask.tasks.retrieval import Bitext
+from xtask.tasks.spec import TaskSpec as Task
+from xtask.data.canonical import Bitext
 
 log = logging.getLogger(__name__)
 MARGIN_K = 4
@@ -31,7 +33,7 @@ MARGIN_K = 4
 class Encoder:
     """Mean-pooled hidden states of one layer of a (Hub or local) encoder."""
 
-    def __init__(self, init_from: str, layer: int, max_length: int, batch_size: int) -> None:
+    def __init__(self, init_from: str, layer: int, max_length: int, batch_size: int, prefix: str = "") -> None:
         import torch
         from transformers import AutoModel, AutoTokenizer
 
@@ -40,7 +42,7 @@ class Encoder:
         layers = self.model.config.num_hidden_layers
         if not -layers - 1 <= layer <= layers:
             raise ValueError(f"model.retrieval_layer={layer} but the model has {layers} layers (0 = embeddings)")
-        self.layer, self.max_length, self.batch_size = layer, max_length, batch_size
+        self.layer, self.max_length, self.batch_size, self.prefix = layer, max_length, batch_size, prefix
         self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         self.model.to(self.device)
 
@@ -50,7 +52,7 @@ class Encoder:
         chunks = []
         for start in range(0, len(sentences), self.batch_size):
             batch = self.tokenizer(
-                list(sentences[start : start + self.batch_size]),
+                [self.prefix + s for s in sentences[start : start + self.batch_size]],
                 padding=True, truncation=True, max_length=self.max_length, return_tensors="pt",
             ).to(self.device)
             with torch.no_grad():
@@ -100,10 +102,6 @@ def best_threshold(candidates: List[Tuple[float, str, str]], gold: Sequence[Tupl
     return threshold
 
 
-def _lines(items: Sequence[str]) -> str:
-    return "".join(f"{item}\n" for item in items)
-
-
 def _tatoeba(encoder: Encoder, bitext: Bitext) -> Tuple[List[str], Optional[List[str]]]:
     predicted = [str(i) for i in nearest(encoder(bitext.src), encoder(bitext.tgt))]
     gold = [b for _, b in bitext.gold] if bitext.gold is not None else None
@@ -120,37 +118,39 @@ def _bucc(encoder: Encoder, bitext: Bitext, threshold: float) -> Tuple[List[str]
 def bucc_threshold(encoder: Encoder, task: Task, ctx: DataContext, lang: str) -> float:
     dev = task.read(ctx, "dev", lang)
     if dev.gold is None:
-        raise ValueError(f"bucc2018 dev {lang} has no gold pairs: the mining threshold cannot be chosen")
+        raise ValueError(f"{task.name} dev {lang} has no gold pairs: the mining threshold cannot be chosen")
     found = margin_candidates(encoder(dev.src), encoder(dev.tgt))
     return best_threshold([(s, dev.src_ids[i], dev.tgt_ids[j]) for s, i, j in found], dev.gold)
 
 
 def score_retrieval(
     task: Task, init_from: str, ctx: DataContext, data: Mapping[str, Bitext], split: str,
-    layer: int, max_length: int, batch_size: int, cell_dir: Path,
-) -> Dict[str, Any]:
+    model_cfg: Any, hp: Any, cell_dir: Path,
+) -> TargetScores:
     """Score the encoder on ``split`` of each language in ``data`` (language -> its bitext, as
-    :func:`xtask.pipeline.preflight.check_evaluation_data` returns it); ``ctx`` gives BUCC's dev split."""
-    encoder = Encoder(init_from, layer, max_length, batch_size)
+    the cell's preflight read it); ``ctx`` gives BUCC's dev split (its threshold)."""
+    layer = int(model_cfg.retrieval_layer)
+    encoder = Encoder(init_from, layer, hp.max_length, hp.eval_batch_size, str(model_cfg.get("retrieval_prefix") or ""))
     languages = list(data)
-    metric = "accuracy" if task.name == "tatoeba" else "f1"
     per_language: Dict[str, Dict[str, float]] = {}
+    sizes: Dict[str, int] = {}
     unlabelled: List[str] = []
     for lang in tqdm(languages, desc=f"scoring {task.name}", unit="lang"):
         bitext = data[lang]
-        if task.name == "tatoeba":
+        if task.retrieval == "nearest":
             predicted, gold = _tatoeba(encoder, bitext)
         else:
-            threshold = bucc_threshold(encoder, task, ctx, lang)
-            predicted, gold = _bucc(encoder, bitext, threshold)
-        name = f"test-{lang}.tsv"
-        write_text_atomic(cell_dir / "predictions" / task.name / name, _lines(predicted))
+            predicted, gold = _bucc(encoder, bitext, bucc_threshold(encoder, task, ctx, lang))
+        name = f"test-{lang}.{task.suffix}"
+        write_text_atomic(cell_dir / "predictions" / task.name / name, write_labels(task.submission, predicted))
         if gold is None:
             unlabelled.append(lang)
+            log.info("%s %s %s has no gold: predictions only", task.name, split, lang)
             continue
-        write_text_atomic(cell_dir / "labels" / task.name / name, _lines(gold))
-        scores = accuracy(gold, predicted) if task.name == "tatoeba" else bucc_f1(gold, predicted)
-        per_language[lang] = {**scores, "n": len(bitext)}
-        log.info("%s %s %s: %s=%.2f", task.name, split, lang, metric, scores[metric])
-    summary = summarize(task, split, metric, languages, per_language, unlabelled, lambda s: s[metric])
-    return {**summary, "layer": layer}
+        write_text_atomic(cell_dir / "labels" / task.name / name, write_labels(task.submission, gold))
+        per_language[lang] = accuracy(gold, predicted) if task.retrieval == "nearest" else bucc_f1(gold, predicted)
+        sizes[lang] = len(bitext)
+        log.info("%s %s %s: %s=%.2f", task.name, split, lang, task.headline_metric, per_language[lang][task.headline_metric])
+    scores = summarize(task, split, languages, per_language, sizes, unlabelled)
+    scores.extra["layer"] = layer
+    return scores

@@ -19,7 +19,7 @@ import datasets
 from xtask.pipeline import preemption
 from xtask.config import EvalStrategy, Selection
 from xtask.pipeline.formats import format_for
-from xtask.tasks.base import Task
+from xtask.tasks.spec import TaskSpec as Task
 
 log = logging.getLogger(__name__)
 

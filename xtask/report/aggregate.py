@@ -1,14 +1,14 @@
 """``xtask aggregate``: every cell of a grid -> the tables and figure of a paper.
 
-Collects the cells' results into one long table (:mod:`xtask.report.collect`), then, per model
-(two models are never averaged together), builds and writes:
+Collects the cells' results into one long table (:mod:`xtask.report.collect`), then, per report
+(one per model and data source: they are never averaged together), builds and writes:
 
 * ``transfer_matrix.{csv,md,tex}``: mean ± std (n) over seeds, ``avg`` = XTREME score;
   ``transfer_stats.csv``: the same numbers unformatted;
 * ``score_heatmap.png``: the transfer matrix's means as a picture;
-* ``delta_matrix.{csv,md,tex}`` and ``delta_heatmap.png``: each row minus ``none`` (a grid
-  without ``none`` cells borrows them from the cell store when they were run there with the same
-  config, see :mod:`xtask.report.baselines`);
+* ``delta_matrix.{csv,md,tex}`` and ``delta_heatmap.png``: each row minus its ``none`` row (a
+  grid without ``none`` cells borrows each cell's inter=none twin from the cell store when it
+  was run there: same model, target, data, phase-2 settings and seed);
 * ``best_per_target.{csv,md}``: the best intermediate task per target and the XTREME score of
   picking it (see :func:`xtask.report.tables.best_per_target` for exactly what is computed);
 * ``per_language/TARGET.{csv,md}``: rows x languages, and ``TARGET_delta.png`` (minus ``none``);
@@ -27,21 +27,18 @@ from typing import Dict, List, Optional
 import pandas as pd
 
 from xtask.atomic import write_text_atomic
-from xtask.report import baselines, heatmap, latex, tables
-from xtask.report.tables import AVG, CORNER, NO_INTERMEDIATE
+from xtask.report import heatmap, latex, tables
+from xtask.report.tables import AVG, CORNER, LEGEND, NO_INTERMEDIATE
+from xtask.tasks.benchmarks import DEFAULT_BENCHMARK
 
 log = logging.getLogger(__name__)
-
-LEGEND = ("Cells: XTREME task score (points), mean ± sample std over finished seeds (n = finished "
-          "seeds; other cells' states after ';'); `failed`/`running`/`missing` where no seed finished. "
-          f"`{AVG}`: XTREME score = mean of the nine task scores, only for a row that has all nine.")
 
 
 @dataclass
 class Report:
-    """One model's aggregate: the numbers and their renderings."""
+    """One report's aggregate (one model and data source): the numbers and their renderings."""
 
-    model: str
+    model: str  # the report's label: model, data source (see collect.report_key)
     long: pd.DataFrame
     stats: pd.DataFrame
     rows: List[str]
@@ -53,6 +50,7 @@ class Report:
     best: pd.DataFrame
     summary: Dict[str, float]
     per_language: Dict[str, pd.DataFrame]
+    benchmark: str = DEFAULT_BENCHMARK
     notes: List[str] = field(default_factory=list)
     out: Optional[Path] = None
     compare_md: Optional[str] = None
@@ -63,56 +61,70 @@ class Report:
 
     @property
     def best_md(self) -> str:
-        return tables.best_text(self.best, self.summary)
+        return tables.best_text(self.best, self.summary, self.benchmark)
+
+    def console(self) -> str:
+        """What a terminal shows: the matrix, then the notes."""
+        parts = [f"## {self.model}", self.matrix_md]
+        parts += [f"note: {note}" for note in self.notes]
+        return "\n\n".join(parts)
+
+    def unfinished_states(self) -> List[str]:
+        """The state of each cell that has no score (failed, running, ...), one entry per cell."""
+        cells = tables.cell_table(self.long)
+        return list(cells.loc[~cells["state"].isin(tables.SCORED_STATES), "state"])
 
 
-def build(long: pd.DataFrame, model: str, all_targets: bool = True) -> Report:
-    """The report of one model's rows of the long table (``all_targets``: a column for each of
-    the nine XTREME targets even without cells, else only the targets the cells have)."""
+def build(long: pd.DataFrame, label: str, all_targets: bool = True, benchmark: str = DEFAULT_BENCHMARK) -> Report:
+    """The report of one report's rows of the long table (``all_targets``: a column for each of
+    the benchmark's targets even without cells, else only the targets the cells have)."""
     cells = tables.cell_table(long)
     stats = tables.cell_stats(cells)
-    rows = tables.row_order(cells["setting"])
-    columns = tables.column_order(cells["target"], all_targets)
+    rows = tables.row_order(cells["row"])
+    columns = tables.column_order(cells["target"], all_targets, benchmark)
     means = tables.mean_matrix(stats, rows, columns)
-    avg = tables.xtreme_average(means)
-    best, summary = tables.best_per_target(means, stats, avg)
+    avg = tables.benchmark_average(means, benchmark)
+    best, summary = tables.best_per_target(means, stats, avg, benchmark)
     report = Report(
-        model=model, long=long, stats=stats, rows=rows, columns=columns, means=means, avg=avg,
-        text=tables.transfer_text(stats, rows, columns, avg), delta=tables.delta_matrix(means, avg),
-        best=best, summary=summary,
+        model=label, long=long, stats=stats, rows=rows, columns=columns, means=means, avg=avg,
+        text=tables.transfer_text(stats, rows, columns, avg, benchmark), delta=tables.delta_matrix(means, avg, stats),
+        best=best, summary=summary, benchmark=benchmark,
         per_language={t: tables.per_language(long, t, rows) for t in columns if (long["target"] == t).any()},
     )
-    report.notes.extend(_duplicate_notes(cells))
-    report.notes.extend(_baseline_notes(means))
+    report.notes.extend(_baseline_notes(means, stats))
+    report.notes.extend(_left_out_notes(long))
     return report
 
 
-def _baseline_notes(means: pd.DataFrame) -> List[str]:
-    """Targets that other rows have but ``none`` has not: no delta, no gain; say how to fix it."""
-    others = means.drop(index=NO_INTERMEDIATE)
-    lacking = [t for t in means.columns if others[t].notna().any() and pd.isna(means.loc[NO_INTERMEDIATE, t])]
+def _baseline_notes(means: pd.DataFrame, stats: pd.DataFrame) -> List[str]:
+    """Targets that other rows have but their ``none`` baseline has not: no delta, no gain; say how to fix it."""
+    lacking = []
+    for (row, target), stat in stats.iterrows():
+        base = stat["baseline"]
+        if row.split(" [", 1)[0] != NO_INTERMEDIATE and stat["n"] > 0 and (
+                base not in means.index or target not in means.columns or pd.isna(means.loc[base, target])):
+            lacking.append(target)
+    lacking = list(dict.fromkeys(lacking))
     if not lacking:
         return []
-    return [f"no finished inter=none cell for {', '.join(lacking)}, so no delta or gain there: run "
+    return [f"no finished inter=none baseline for {', '.join(lacking)}, so no delta or gain there: run "
             f"`python launch.py -m inter=none target={','.join(lacking)}` with this grid's seeds and other "
             "overrides; reports find such cells in the cell store from then on"]
 
 
-def _duplicate_notes(cells: pd.DataFrame) -> List[str]:
-    """Two cells with the same (setting, target, seed) differ in something else (hyper-parameters,
-    data): both are averaged in, which is rarely what one wants, so say so."""
-    keys = ["setting", "target", "seed"]
-    dups = cells[cells.duplicated(keys, keep=False)]
-    return [
-        f"{len(group)} cells share {setting} x {target} seed {seed} (different configs, both averaged): "
-        + ", ".join(Path(d).name for d in group["dir"])
-        for (setting, target, seed), group in dups.groupby(keys)
-    ]
+def _left_out_notes(long: pd.DataFrame) -> List[str]:
+    """Which languages partial scores leave out, and why (one line per target)."""
+    cells = long.drop_duplicates("dir")
+    out = []
+    for target, part in cells[cells["left_out"].fillna("") != ""].groupby("target"):
+        out.append(f"{target}: {tables.PARTIAL_MARK} scores leave out {part['left_out'].iloc[0]}")
+    return out
 
 
-def build_all(long: pd.DataFrame, all_targets: bool = True) -> List[Report]:
-    """One report per model, in order of appearance."""
-    return [build(long[long["model"] == model], str(model), all_targets) for model in dict.fromkeys(long["model"])]
+def build_all(long: pd.DataFrame, all_targets: bool = True, benchmark: str = DEFAULT_BENCHMARK) -> List[Report]:
+    """One report per model and data source, in order of appearance."""
+    return [build(long[long["report"] == key], str(key), all_targets, benchmark)
+            for key in dict.fromkeys(long["report"].fillna("unknown"))]
 
 
 # --------------------------------------------------------------------------- writing
@@ -159,10 +171,10 @@ def write(report: Report, out: Path, paper: Optional[pd.DataFrame] = None) -> Li
         _write(out / "delta_matrix.md", tables.markdown(delta_text, CORNER)),
         _write(out / "delta_matrix.tex", latex.delta_matrix(report.delta, f"Delta vs none, {title}")),
         heatmap.draw(report.delta, out / "delta_heatmap.png",
-                     f"Intermediate-task training minus none ({report.model}; XTREME task score, points)",
+                     f"Intermediate-task training minus none ({report.model}; task score, points)",
                      empty_message="no delta: no finished inter=none cells\nfor these targets (see report.md, Notes)"),
         heatmap.draw_scores(report.means.assign(**{AVG: report.avg}), out / "score_heatmap.png",
-                            f"Transfer matrix ({report.model}; XTREME task score, mean over seeds)"),
+                            f"Transfer matrix ({report.model}; task score, mean over seeds)"),
         _csv(report.best, out / "best_per_target.csv", "target"),
         _write(out / "best_per_target.md", report.best_md),
     ]
@@ -171,9 +183,10 @@ def write(report: Report, out: Path, paper: Optional[pd.DataFrame] = None) -> Li
     for target, frame in report.per_language.items():
         files.append(_csv(frame, out / "per_language" / f"{target}.csv", "inter"))
         files.append(_write(out / "per_language" / f"{target}.md", tables.markdown(tables.numbers(frame), "inter \\ lang")))
-        if NO_INTERMEDIATE in frame.index and len(frame.index) > 1:  # where transfer helps, language by language
+        delta = per_language_delta(report, target, frame)
+        if delta is not None:  # where transfer helps, language by language
             files.append(heatmap.draw(
-                frame - frame.loc[NO_INTERMEDIATE], out / "per_language" / f"{target}_delta.png",
+                delta, out / "per_language" / f"{target}_delta.png",
                 f"{target}: intermediate-task training minus none, per language ({report.model})",
                 xlabel="language"))
     if paper is not None:
@@ -186,16 +199,27 @@ def write(report: Report, out: Path, paper: Optional[pd.DataFrame] = None) -> Li
     return files
 
 
+def per_language_delta(report: Report, target: str, frame: pd.DataFrame) -> Optional[pd.DataFrame]:
+    """Each non-none row's per-language scores minus its baseline row's; None when there is none."""
+    rows = {}
+    for row in frame.index:
+        base = report.stats["baseline"].get((row, target)) if not report.stats.empty else None
+        if row.split(" [", 1)[0] != NO_INTERMEDIATE and base in frame.index:
+            rows[row] = frame.loc[row] - frame.loc[base]
+    return pd.DataFrame(rows).T.reindex(columns=frame.columns) if rows else None
+
+
 def _page(report: Report, delta_text: pd.DataFrame) -> str:
     parts = [
-        f"# Aggregate report: model {report.model}",
-        f"{report.long['dir'].nunique()} cells, {int((tables.cell_table(report.long)['state'] == 'done').sum())} done.",
+        f"# Aggregate report: {report.model}",
+        f"{report.long['dir'].nunique()} cells, {int((tables.cell_table(report.long)['state'] == 'done').sum())} done; "
+        f"benchmark {report.benchmark}.",
         "## Transfer matrix", report.matrix_md, LEGEND, "![transfer matrix](score_heatmap.png)",
         "## Delta against none", tables.markdown(delta_text, CORNER), "![delta heatmap](delta_heatmap.png)",
         "## Best intermediate task per target", report.best_md,
     ]
     pictures = [f"![{t}](per_language/{t}_delta.png)" for t, frame in report.per_language.items()
-                if NO_INTERMEDIATE in frame.index and len(frame.index) > 1]
+                if per_language_delta(report, t, frame) is not None]
     if pictures:
         parts += ["## Per language, minus none", "\n\n".join(pictures)]
     if report.compare_md:
@@ -207,27 +231,34 @@ def _page(report: Report, delta_text: pd.DataFrame) -> str:
 
 def run(
     long: pd.DataFrame, out: Path, fmt: str = "csv", compare: Optional[str] = None, all_targets: bool = True,
-    borrow_baselines: bool = True,
+    notes: Optional[List[str]] = None, benchmark: str = DEFAULT_BENCHMARK,
 ) -> List[Report]:
-    """Build and write every model's report under ``out`` (``out/MODEL/`` when several models).
-    ``borrow_baselines``: add the ``none`` cells the grid lacks from the cell store, when there."""
+    """Build and write every report under ``out`` (``out/<report>/`` when there are several)."""
     from xtask.report import paper as paper_module
 
     paper = None
     if compare:
         paper = paper_module.load_paper(paper_module.PAPER_CSV if compare == "paper" else Path(compare))
     out = Path(out)
-    borrowed: Dict[str, List[str]] = {}
-    if borrow_baselines:
-        long, borrowed = baselines.borrow(long)
+    long = long.assign(report=long["report"].fillna("unknown"))
     write_long(long, out, fmt)
-    reports = build_all(long, all_targets)
+    reports = build_all(long, all_targets, benchmark)
     for report in reports:
-        report.notes[:0] = borrowed.get(report.model, [])
+        report.notes[:0] = list(notes or [])
         write(report, out if len(reports) == 1 else out / _safe(report.model), paper)
     return reports
 
 
-def _safe(name: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name) or "model"
+def aggregate_paths(paths: List[Path], out: Path, all_targets: bool = True, borrow: bool = True,
+                    benchmark: str = DEFAULT_BENCHMARK, fmt: str = "csv", compare: Optional[str] = None) -> List[Report]:
+    """Find the cells under ``paths``, then :func:`run` (the multirun end and ``xtask aggregate``)."""
+    from xtask.report import collect
 
+    long, notes = collect.load_long(paths, borrow=borrow)
+    if long.empty:
+        return []
+    return run(long, out, fmt, compare, all_targets, notes, benchmark)
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)[:80] or "report"

@@ -1,14 +1,17 @@
 """Every cell's results as one long table: a row per (cell, language), nothing dropped.
 
-Cells are found like :func:`xtask.report.matrix.cell_folders` finds them (cell folders, cells
-parents, Hydra sweep folders). On top of it, a sweep folder's ``plan.json`` adds the planned
-cells that never got a folder (state ``missing``), so an interrupted grid shows its holes.
-A cell that did not finish gets one row with ``lang=None``.
+Cells are found below any folder given (an outputs tree, a cells folder, sweep folders, single
+cells; :func:`xtask.store.cells.find`), with the planned cells a sweep never started (state
+``pending``) and recorded ones not found where a sweep says (``not found``). A cell that did not
+finish gets one row with ``lang`` empty.
 
-Rows are labelled with a *setting*: the intermediate task, plus a suffix for variants that
-share its name but not its training (continued MLM, translate-train, a non-default multi-task
-sampler), read from the cell's resolved config. Without that, a sweep of ``anli_plus+mlm`` cells
-would be averaged into the plain ``anli_plus`` row.
+**What is averaged together.** Cells are averaged only when they differ in the seed alone: the
+``group`` column (see :func:`xtask.store.identity.group_of`). Each group is one entry of the
+transfer matrix. Its row is named by its setting (``mnli``, ``sst2+mlm0.25``, ...) plus every
+other setting that varies among the cells of the same target in the report (e.g.
+``none [target.languages=[en,de]]``, ``mnli [train.inter.lr=2e-05]``), so a reader sees what
+differs; two groups never share a row. Another model, or another data source, is another
+report (``report`` column).
 """
 
 from __future__ import annotations
@@ -16,192 +19,231 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 import pandas as pd
 
-from xtask.pipeline.cell import read_results, read_status
-from xtask.report.matrix import cell_folders
-from xtask.scoring.xtreme import TASK_GROUPS
-from xtask.ops.status import PLAN_FILE, POINTER_FILE
+from xtask.store import cells as store
+from xtask.store.cells import CellView, Found, State
+from xtask.store.identity import digest
 
 log = logging.getLogger(__name__)
 
 LONG_COLUMNS = [
-    "sweep", "model", "inter", "setting", "target", "seed", "lang", "metric", "value", "lang_score", "n",
-    "task_score", "state", "dir",
+    "report", "sweep", "model", "inter", "setting", "row", "baseline", "group", "key", "baseline_key", "target", "seed",
+    "lang", "metric", "value", "lang_score", "n", "task_score", "state", "partial", "left_out", "dir",
 ]
-MULTITASK = "multitask"
-# The sampler that conf/inter/multitask.yaml sets: cells using it are the plain ``multitask`` row.
-MULTITASK_DEFAULT_STRATEGY = "temperature"
-MISSING_STATE = "missing"
-TARGET_F1 = ("udpos", "panx", "xquad", "mlqa", "tydiqa", "bucc2018")
+# Settings of the inter phase: not a none cell's (its row ignores them when finding its baseline).
+PHASE1_PREFIXES = ("inter.", "train.inter.", "inter_data", "inter_precision")
 
 
-def setting_label(inter: str, config: Optional[Mapping[str, Any]]) -> str:
-    """``inter`` plus ``+mlm0.25`` / ``+tt(de,zh)`` / ``+uniform`` for variants of its training."""
-    block = (config or {}).get("inter") or {}
-    tags: List[str] = []
-    share = float(((block.get("mlm") or {}).get("share")) or 0.0)
-    if share > 0:
-        tags.append(f"mlm{share:g}")
-    translated = block.get("translated") or {}
-    languages = list(translated.get("languages") or [])
-    if languages:
-        english = "" if translated.get("include_english", True) else ",no-en"
-        tags.append(f"tt({','.join(languages)}{english})")
-    if inter == MULTITASK:
-        strategy = str((block.get("sampler") or {}).get("strategy") or MULTITASK_DEFAULT_STRATEGY)
-        strategy = strategy.rsplit(".", 1)[-1]  # "SamplingStrategy.uniform" from an unresolved enum
-        if strategy != MULTITASK_DEFAULT_STRATEGY:
-            tags.append(strategy)
-        if block.get("tasks"):
-            tags.append(f"{len(block['tasks'])}tasks")
-    return inter + "".join(f"+{tag}" for tag in tags)
+def flatten(tree: Any, prefix: str = "") -> Dict[str, str]:
+    """``{"a": {"b": 1}}`` -> ``{"a.b": "1"}`` (lists and scalars as compact JSON)."""
+    if isinstance(tree, dict):
+        out: Dict[str, str] = {}
+        for key, value in tree.items():
+            out.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    text = json.dumps(tree, separators=(",", ":"), sort_keys=True, default=str) if not isinstance(tree, str) else tree
+    return {prefix: text} if prefix else {}
 
 
-def lang_score(target: str, scores: Mapping[str, Any], metric: Optional[str]) -> float:
-    """A language's share of the task score: (EM + F1) / 2 for QA, else the task's metric."""
-    if target in TASK_GROUPS["qa"] and "exact_match" in scores and "f1" in scores:
-        return (float(scores["exact_match"]) + float(scores["f1"])) / 2
-    value = scores.get(metric) if metric else None
-    return float(value) if value is not None else math.nan
+def facets(spec: Any) -> Dict[str, str]:
+    """The settings of a cell a report may name (flat, dotted, non-default), besides its setting
+    label, target and seed: phase-2 settings, phase-1 settings, and a digest of each phase's data."""
+    inputs = spec.inputs
+    out = {**flatten(inputs.get("target") or {}, "target"), **flatten(inputs.get("hp") or {}, "train.target"),
+           **flatten(inputs.get("precision") or {}, "precision"), "data": digest(inputs.get("data"), 8),
+           "model": digest(_model_identity(spec), 8)}
+    inter = spec.inter_inputs or {}
+    if inter:
+        variant = {k: v for k, v in (inter.get("inter") or {}).items() if k not in ("name", "mlm", "translated", "sampler", "tasks")}
+        out.update(flatten(variant, "inter"))
+        out.update(flatten(inter.get("hp") or {}, "train.inter"))
+        out.update(flatten(inter.get("precision") or {}, "inter_precision"))
+        out["inter_data"] = digest(inter.get("data"), 8)
+    return out
 
 
-def _float(value: Any) -> float:
-    return float(value) if value is not None else math.nan
+def _model_identity(spec: Any) -> Any:
+    return (spec.inter_inputs or {}).get("model") or (spec.inputs.get("start") or {}).get("pretrained") or {}
 
 
-def rows_from_results(data: Mapping[str, Any], folder: str, config: Optional[Mapping[str, Any]]) -> List[Dict[str, Any]]:
-    """The long rows of one finished cell (``results.json`` content)."""
-    cell, target = data["cell"], data["target"]
+def report_key(spec: Any) -> str:
+    """Cells of different models or data sources are never in one report: its name."""
+    data = (spec.config or {}).get("data") or {}
+    source = str(data.get("source", "?"))
+    where = data.get("root") or data.get("files") or ""
+    return f"{spec.model} · data={source}" + (f" ({where})" if where else "")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _cell_rows(found: Found, view: CellView) -> List[Dict[str, Any]]:
+    spec = view.spec
     base: Dict[str, Any] = {
-        "sweep": cell.get("sweep"),
-        "model": cell["model"],
-        "inter": cell["inter"],
-        "setting": setting_label(cell["inter"], data.get("config") or config),
-        "target": cell["target"],
-        "seed": int(cell["seed"]),
-        "task_score": _float(target.get("average")),
-        # A cell whose languages all lacked gold labels has no task score to average.
-        "state": "done" if target.get("average") is not None else "no_score",
-        "dir": folder,
+        "sweep": _sweep_name(found.sweep) if found.sweep else None,
+        "model": spec.model if spec else None, "inter": spec.inter if spec else None,
+        "setting": spec.setting if spec else None, "group": spec.group if spec else None,
+        "key": spec.key if spec else None, "baseline_key": spec.baseline_key if spec else None,
+        "target": spec.target if spec else None, "seed": spec.seed if spec else None,
+        "task_score": math.nan, "state": view.state.value, "partial": False, "left_out": "", "dir": str(view.folder),
+        "report": report_key(spec) if spec else None,
     }
-    metric = target.get("metric")
-    per_language: Mapping[str, Mapping[str, Any]] = target.get("per_language") or {}
-    if not per_language:
-        return [{**base, "lang": None, "metric": metric, "value": math.nan, "lang_score": math.nan, "n": None}]
-    return [
-        {
-            **base, "lang": lang, "metric": metric, "value": _float(scores.get(metric)),
-            "lang_score": lang_score(cell["target"], scores, metric), "n": scores.get("n"),
-        }
-        for lang, scores in per_language.items()
-    ]
+    if spec is None:
+        parsed = parse_name(view.folder.name)
+        if parsed is None:
+            log.warning("skipping %s: no spec.json and not a cell folder name", view.folder)
+            return []
+        base.update(parsed)
+        base["setting"] = base["inter"]
+    results = view.results if view.state in store.FINISHED else None
+    if results is None:
+        return [{**base, "lang": None, "metric": None, "value": math.nan, "lang_score": math.nan, "n": None}]
+    scores = results.scores
+    base["task_score"] = math.nan if scores.average is None else float(scores.average)
+    base["partial"] = scores.partial
+    base["left_out"] = ", ".join(f"{lang} ({why})" for lang, why in scores.left_out.items())
+    if scores.average is None:  # every language unlabelled: predictions only
+        base["state"] = "predictions only" if view.state == State.done else base["state"]
+    rows = [{**base, "lang": lang, "metric": scores.metric, "value": float(s.metrics.get(scores.metric, math.nan)),
+             "lang_score": float(s.score), "n": s.n} for lang, s in scores.per_language.items()]
+    return rows or [{**base, "lang": None, "metric": scores.metric, "value": math.nan, "lang_score": math.nan, "n": None}]
 
 
-def row_without_results(folder: Path, state: str, sweep: Optional[str], config: Optional[Mapping[str, Any]]) -> Optional[Dict[str, Any]]:
-    """The single row of a cell that has no results: identity from its folder name
-    (``inter__target__model__sSEED__signature``, see xtask.identity)."""
-    parts = folder.name.split("__")
-    if len(parts) != 5 or not parts[3].startswith("s") or not parts[3][1:].lstrip("-").isdigit():
-        log.warning("skipping %s: not a cell folder name (inter__target__model__sSEED__signature)", folder)
+def parse_name(name: str) -> Optional[Dict[str, Any]]:
+    """``inter__target__model__sSEED__key`` (a cell folder's name) -> its parts."""
+    parts = name.split("__")
+    if len(parts) != 5 or not parts[3].startswith("s") or not parts[3][1:].isdigit():
         return None
-    inter, target, model, seed, _ = parts
-    return {
-        "sweep": sweep, "model": model, "inter": inter, "setting": setting_label(inter, config), "target": target,
-        "seed": int(seed[1:]), "lang": None, "metric": None, "value": math.nan, "lang_score": math.nan, "n": None,
-        "task_score": math.nan, "state": state, "dir": str(folder),
-    }
-
-
-def _read_json(path: Path) -> Optional[Dict[str, Any]]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def _job_config(job_dir: Path) -> Optional[Dict[str, Any]]:
-    """The resolved config Hydra saved for a sweep job (``N/.hydra/config.yaml``), if any: the
-    only place a failed cell's variant (e.g. its MLM share) can be read from."""
-    path = job_dir / ".hydra" / "config.yaml"
-    if not path.is_file():
-        return None
-    import yaml
-
-    try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return None
-    return loaded if isinstance(loaded, dict) else None
+    inter, target, model, seed, key = parts
+    return {"inter": inter, "target": target, "model": model, "seed": int(seed[1:]), "key": key, "group": f"name:{name}",
+            "report": model}
 
 
 def _sweep_name(sweep_dir: Path) -> Optional[str]:
     """``<date>_<time>_<microseconds>_<sweep>`` (conf/config.yaml's hydra.sweep.dir) -> ``<sweep>``."""
-    parts = sweep_dir.name.split("_", 3)
+    parts = Path(sweep_dir).name.split("_", 3)
     return parts[3] if len(parts) == 4 else None
 
 
-def _sweep_context(paths: Iterable[Path]) -> tuple[Dict[Path, Path], Dict[Path, Optional[str]], List[Path]]:
-    """For cells reached through sweep folders: cell -> job folder, cell -> sweep name, and the
-    planned cells (``plan.json``) in plan order."""
-    jobs: Dict[Path, Path] = {}
-    sweeps: Dict[Path, Optional[str]] = {}
-    planned: List[Path] = []
-    for path in map(Path, paths):
-        for pointer in sorted(path.glob(f"*/{POINTER_FILE}")):
-            data = _read_json(pointer)
-            if data and "cell_dir" in data:
-                cell = Path(data["cell_dir"]).resolve()
-                jobs[cell] = pointer.parent
-                sweeps[cell] = _sweep_name(path)
-        plan = _read_json(path / PLAN_FILE) if (path / PLAN_FILE).is_file() else None
-        for cell_dir in (plan or {}).get("cells", []):
-            cell = Path(cell_dir).resolve()
-            planned.append(cell)
-            sweeps.setdefault(cell, _sweep_name(path))
-    return jobs, sweeps, planned
+def load_long(paths: Iterable[Path], borrow: bool = True) -> Tuple[pd.DataFrame, List[str]]:
+    """The long table of every cell under ``paths``, with each row's name; and notes (cells
+    borrowed as baselines, recorded cells not found). ``borrow``: add the ``inter=none`` cell
+    that is each cell's baseline when the grid lacks it but the cell store beside it has it."""
+    found = store.find([Path(p) for p in paths])
+    viewed = store.views(found)
+    specs = {item.folder: view.spec for item, view in viewed}
+    rows = [row for item, view in viewed for row in _cell_rows(item, view)]
+    notes = [f"{view.problem}" for item, view in viewed if view.state == State.not_found]
+    if borrow:
+        borrowed, borrowed_specs = _borrow(viewed)
+        rows += borrowed
+        specs.update(borrowed_specs)
+        if borrowed:
+            names = sorted({Path(r["dir"]).name for r in borrowed})
+            notes.append(f"baseline: {len(names)} inter=none cell(s) not run by this grid were taken from the cell store "
+                         "(the same model, target, data, phase-2 settings and seed): " + ", ".join(names))
+    frame = _adopt_reports(_frame(rows))
+    return name_rows(frame, specs), notes
 
 
-def load_long(paths: Iterable[Path]) -> pd.DataFrame:
-    """One row per (cell, language) of every cell under ``paths``; see the module docstring."""
-    paths = [Path(p) for p in paths]
-    jobs, sweeps, planned = _sweep_context(paths)
-    folders = list(dict.fromkeys([*cell_folders(paths), *planned]))
+def _adopt_reports(frame: pd.DataFrame) -> pd.DataFrame:
+    """A cell that never started has no spec, only a folder name with its model: it joins the
+    report of the other cells of that model when there is exactly one."""
+    if frame.empty:
+        return frame
+    known = frame[frame["key"].notna() & frame["group"].fillna("").str.startswith("name:").eq(False)]
+    by_model = known.groupby("model")["report"].agg(lambda r: sorted(set(r)))
+    for index, row in frame[frame["group"].fillna("").str.startswith("name:")].iterrows():
+        reports = by_model.get(row["model"], [])
+        if len(reports) == 1:
+            frame.loc[index, "report"] = reports[0]
+    return frame
+
+
+def _borrow(viewed: List[Tuple[Found, CellView]]) -> Tuple[List[Dict[str, Any]], Dict[Path, Any]]:
+    have = {view.spec.key for _, view in viewed if view.spec is not None}
     rows: List[Dict[str, Any]] = []
-    for folder in folders:
-        job = jobs.get(folder)
-        config = _job_config(job) if job is not None else None
-        results = read_results(folder)
-        if results is not None and "cell" in results and "target" in results:
-            rows.extend(rows_from_results(results, str(folder), config))
+    specs: Dict[Path, Any] = {}
+    for _, view in viewed:
+        spec = view.spec
+        if spec is None or spec.inter == "none" or not spec.baseline_key or spec.baseline_key in have:
             continue
-        status = read_status(folder)
-        state = str(status.get("state", "unknown")) if status else MISSING_STATE
-        if state == "done":  # done without a readable results.json: nothing to average
-            state = "no_results"
-        row = row_without_results(folder, state, sweeps.get(folder), config)
-        if row is not None:
-            rows.append(row)
-    return _frame(rows)
+        name = f"none__{spec.target}__{spec.model}__s{spec.seed}__{spec.baseline_key}"
+        folder = view.folder.parent / name
+        have.add(spec.baseline_key)
+        if not folder.is_dir():
+            continue
+        twin = store.view(folder)
+        if twin.state in store.FINISHED and twin.spec is not None:
+            rows += _cell_rows(Found(folder), twin)
+            specs[folder] = twin.spec
+    return rows, specs
 
 
 def _frame(rows: List[Dict[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=LONG_COLUMNS)
-    frame["n"] = pd.to_numeric(frame["n"]).astype("Int64")  # example counts; <NA> for cells without results
-    frame["seed"] = frame["seed"].astype("int64")
+    frame["n"] = pd.to_numeric(frame["n"]).astype("Int64")
+    frame["seed"] = pd.to_numeric(frame["seed"]).astype("Int64")
     return frame
 
 
-def load_wandb(group: str, project: str, entity: Optional[str]) -> pd.DataFrame:
-    """The long table from the W&B runs of a sweep (``group`` = sweep name, job type ``target``),
-    from the summary keys xtask.pipeline.cell writes: ``target/average`` and ``per_language/LANG/METRIC``.
+# --------------------------------------------------------------------------- naming rows
 
-    Needs network access and a W&B API key; raises ``RuntimeError`` with a plain message when
-    W&B is offline or unreachable."""
+
+def name_rows(frame: pd.DataFrame, specs: Mapping[Path, Any]) -> pd.DataFrame:
+    """Fill ``row`` (the setting plus what else varies among the target's groups) and
+    ``baseline`` (the row of the ``none`` group a row is compared with, per target)."""
+    if frame.empty:
+        return frame
+    frame = frame.copy()
+    cell_facets = {str(folder): facets(spec) for folder, spec in specs.items() if spec is not None}
+    rows, baselines = {}, {}
+    for (report, target), part in frame.groupby(["report", "target"], dropna=False, sort=False):
+        groups = part.drop_duplicates("dir")
+        groups = groups[groups["dir"].astype(str).isin(cell_facets)]  # a cell without spec has unknown settings
+        by_group = {g: cell_facets[str(d)] for g, d in zip(groups["group"], groups["dir"])}
+        setting_of = dict(zip(groups["group"], groups["setting"]))
+
+        def varies(key: str, among: List[str]) -> bool:
+            return len({by_group[g].get(key, "default") for g in among}) > 1
+
+        keys = sorted({k for f in by_group.values() for k in f})
+        # Phase-2 settings are compared across all of the target's groups; phase-1 settings only
+        # among the groups of the same setting (mnli and sst2 read other data anyway).
+        shared = [k for k in keys if not k.startswith(PHASE1_PREFIXES) and varies(k, list(by_group))]
+        phase1 = {setting: [k for k in keys if k.startswith(PHASE1_PREFIXES)
+                            and varies(k, [g for g in by_group if setting_of[g] == setting])]
+                  for setting in set(setting_of.values())}
+        for group, setting, inter in zip(groups["group"], groups["setting"], groups["inter"]):
+            f = by_group.get(group, {})
+            rows[group] = _label(setting, f, shared + ([] if inter == "none" else phase1[setting]))
+            baselines[group] = _label("none", f, shared)
+    frame["row"] = frame["group"].map(rows).fillna(frame["setting"])
+    frame["baseline"] = frame["group"].map(baselines).fillna("none")
+    return frame
+
+
+def _label(setting: str, values: Mapping[str, str], keys: List[str]) -> str:
+    shown = [f"{k}={values.get(k, 'default')}" for k in keys if k != "data" and not k.endswith("data")]
+    shown += [f"{k}={values[k]}" for k in keys if (k == "data" or k.endswith("data")) and k in values]
+    return setting + (f" [{', '.join(shown)}]" if shown else "")
+
+
+# --------------------------------------------------------------------------- W&B
+
+
+def load_wandb(group: str, project: str, entity: Optional[str]) -> Tuple[pd.DataFrame, List[str]]:
+    """The long table from the W&B runs of a sweep (``group`` = sweep name, job type ``target``):
+    each run's config holds the cell's spec (``xtask_cell``), its summary the scores. Needs
+    network access and a W&B API key; raises ``RuntimeError`` with a plain message otherwise."""
+    import os
+
+    from xtask.store.records import CellSpec
+
     if os.environ.get("WANDB_MODE", "").lower() in ("offline", "disabled", "dryrun"):
         raise RuntimeError(f"WANDB_MODE={os.environ['WANDB_MODE']}: pulling runs needs W&B online "
                            "(unset WANDB_MODE, log in with `wandb login`), or aggregate the local cell folders")
@@ -212,37 +254,36 @@ def load_wandb(group: str, project: str, entity: Optional[str]) -> pd.DataFrame:
         path = f"{entity}/{project}" if entity else project
         runs = list(api.runs(path, filters={"group": group, "jobType": "target"}))
     except Exception as err:  # wandb raises many kinds (CommError, auth, HTTP): one plain message
-        raise RuntimeError(f"could not read W&B runs of group {group!r} in {project!r} "
-                           f"({type(err).__name__}: {str(err).strip().splitlines()[0] if str(err).strip() else ''}); "
+        first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        raise RuntimeError(f"could not read W&B runs of group {group!r} in {project!r} ({type(err).__name__}: {first}); "
                            "W&B must be online with an API key") from err
     rows: List[Dict[str, Any]] = []
+    specs: Dict[Path, Any] = {}
     for run in runs:
-        rows.extend(_rows_from_run(run, group))
-    return _frame(rows)
+        data = dict(run.config or {}).get("xtask_cell")
+        if not isinstance(data, dict):
+            log.warning("W&B run %s has no xtask_cell in its config (logged by an older xtask): skipped", getattr(run, "id", "?"))
+            continue
+        spec = CellSpec(**{k: v for k, v in data.items() if k in CellSpec.__dataclass_fields__})
+        where = Path("wandb:" + "/".join(map(str, getattr(run, "path", None) or [getattr(run, "id", "?")])))
+        specs[where] = spec
+        rows += _wandb_rows(run, spec, str(where), group)
+    frame = _frame(rows)
+    return name_rows(frame, specs), []
 
 
 _RUN_STATES = {"finished": "done", "crashed": "failed", "failed": "failed", "killed": "failed", "running": "running"}
 
 
-def _rows_from_run(run: Any, group: str) -> List[Dict[str, Any]]:
-    config: Mapping[str, Any] = dict(run.config or {})
+def _wandb_rows(run: Any, spec: Any, where: str, group: str) -> List[Dict[str, Any]]:
     summary: Mapping[str, Any] = dict(run.summary or {})
-    inter = (config.get("inter") or {}).get("name")
-    target = (config.get("target") or {}).get("name")
-    model = (config.get("model") or {}).get("name")
-    if not (inter and target and model):
-        log.warning("W&B run %s has no inter/target/model in its config: skipped", getattr(run, "id", "?"))
-        return []
     state = _RUN_STATES.get(str(getattr(run, "state", "")), str(getattr(run, "state", "unknown")))
     average = summary.get("target/average")
-    if state == "done" and average is None:
-        state = "no_results"
-    base = {
-        "sweep": config.get("sweep_name") or group, "model": model, "inter": inter,
-        "setting": setting_label(inter, config), "target": target, "seed": int(config.get("seed", 0)),
-        "task_score": _float(average) if state == "done" else math.nan, "state": state,
-        "dir": "wandb:" + "/".join(map(str, getattr(run, "path", None) or [getattr(run, "id", "?")])),
-    }
+    base = {"report": report_key(spec), "sweep": group, "model": spec.model, "inter": spec.inter, "setting": spec.setting,
+            "group": spec.group, "key": spec.key, "baseline_key": spec.baseline_key, "target": spec.target,
+            "seed": spec.seed, "task_score": float(average) if state == "done" and average is not None else math.nan,
+            "state": state if average is not None or state != "done" else "predictions only", "partial": False,
+            "left_out": "", "dir": where}
     per_language: Dict[str, Dict[str, Any]] = {}
     for key, value in summary.items():
         if key.startswith("per_language/") and key.count("/") == 2:
@@ -250,19 +291,9 @@ def _rows_from_run(run: Any, group: str) -> List[Dict[str, Any]]:
             per_language.setdefault(lang, {})[metric] = value
     if state != "done" or not per_language:
         return [{**base, "lang": None, "metric": None, "value": math.nan, "lang_score": math.nan, "n": None}]
-    metric = _headline_metric(target, summary)
-    return [
-        {**base, "lang": lang, "metric": metric, "value": _float(scores.get(metric)),
-         "lang_score": lang_score(target, scores, metric), "n": scores.get("n")}
-        for lang, scores in sorted(per_language.items())
-    ]
+    from xtask.tasks import get_task
 
-
-def _headline_metric(target: str, summary: Mapping[str, Any]) -> str:
-    """The metric results.json would name (xtask.pipeline.formats / xtask.retrieval): accuracy for the
-    classification targets and Tatoeba, F1 for tagging, QA and BUCC."""
-    if target in ("xnli", "pawsx", "tatoeba"):
-        return "accuracy"
-    if target in TARGET_F1:
-        return "f1"
-    return "accuracy" if "target/accuracy" in summary else "f1"
+    task = get_task(spec.target)
+    return [{**base, "lang": lang, "metric": task.headline_metric, "value": float(m.get(task.headline_metric, math.nan)),
+             "lang_score": task.task_score(m) if all(k in m for k in ("exact_match", "f1")) or task.metric != "em_f1" else math.nan,
+             "n": m.get("n")} for lang, m in sorted(per_language.items())]

@@ -16,16 +16,6 @@ import pandas as pd
 
 from xtask.report.tables import AVG, not_done_states
 
-SETTING_NAMES: Dict[str, str] = {
-    "none": "None", "anli_plus": "ANLI+", "mnli": "MNLI", "qqp": "QQP", "sst2": "SST-2", "squad": "SQuAD",
-    "squad_v2": "SQuAD 2.0", "hellaswag": "HellaSwag", "cosmosqa": "CosmosQA", "commonsenseqa": "CSQA",
-    "socialiqa": "SocialIQA", "ccg": "CCG", "multitask": "Multi-task",
-}
-TARGET_NAMES: Dict[str, str] = {
-    "xnli": "XNLI", "pawsx": "PAWS-X", "udpos": "POS", "panx": "NER", "xquad": "XQuAD", "mlqa": "MLQA",
-    "tydiqa": "TyDiQA", "bucc2018": "BUCC", "tatoeba": "Tatoeba", AVG: "Avg",
-}
-
 _ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
             "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
             "±": r"$\pm$", "Δ": r"$\Delta$", "–": "--"}
@@ -36,14 +26,25 @@ def escape(text: object) -> str:
     return "".join(_ESCAPES.get(ch, ch) for ch in out)
 
 
-def setting_name(setting: str) -> str:
-    """``anli_plus+mlm0.25`` -> ``ANLI+ (+mlm0.25)``; unknown names as they are."""
+def setting_name(row: str) -> str:
+    """``anli_plus+mlm0.25 [k=v]`` -> ``ANLI+ (+mlm0.25) [k=v]``: the task's name in the paper's
+    tables (its spec's ``paper_name``; ``none`` is None); unknown names as they are."""
+    from xtask.tasks import TASKS
+
+    setting, bracket, rest = row.partition(" [")
     base, _, variant = setting.partition("+")
-    return SETTING_NAMES.get(base, base) + (f" (+{variant})" if variant else "")
+    name = "None" if base == "none" else "Multi-task" if base == "multitask" else (
+        TASKS[base].paper_name or TASKS[base].display if base in TASKS else base)
+    return name + (f" (+{variant})" if variant else "") + (f" [{rest}" if bracket else "")
 
 
 def target_name(target: str) -> str:
-    return TARGET_NAMES.get(target, target)
+    from xtask.tasks import TASKS
+
+    if target == AVG:
+        return "Avg"
+    spec = TASKS.get(target)
+    return (spec.paper_name or spec.display or target) if spec else target
 
 
 def tabular(frame: pd.DataFrame, corner: str, caption: str = "", cells_are_latex: bool = False) -> str:
@@ -86,6 +87,8 @@ def transfer_matrix(stats: pd.DataFrame, rows: List[str], columns: List[str], av
         if target == AVG:
             return text
         row = stats.loc[(setting, target)]
+        if bool(row.get("partial", False)):
+            text += r"$^\dagger$"
         if int(row["n"]) > 1 and not math.isnan(float(row["std"])):
             text += rf"$_{{\pm {float(row['std']):.1f}}}$"
         if int(row["n"]) != seeds:
@@ -98,7 +101,7 @@ def transfer_matrix(stats: pd.DataFrame, rows: List[str], columns: List[str], av
     )
     note = (f"{caption}: mean over {seeds} seed(s), subscript = sample std; bold = best in its column; "
             "-- = no finished seed; superscript n = a cell with another number of seeds; "
-            "Avg = XTREME score (all nine targets)")
+            "$\\dagger$ = averaged over a subset of the task's languages; Avg = the benchmark score (all its targets)")
     return tabular(table, "", note, cells_are_latex=True)
 
 

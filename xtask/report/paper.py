@@ -21,31 +21,30 @@ PAPER_CSV = Path(__file__).resolve().parents[1] / "resources" / "paper" / "phang
 HEADLINE = "best_per_target"  # pseudo-row of the headline gain (target ``avg``)
 PAPER_MODEL = "xlmr_large"
 
-# The paper's names (any case/punctuation) -> ours.
-INTER_NAMES: Dict[str, str] = {
-    "xlmr": "none", "xlmrlarge": "none", "none": "none", "baseline": "none",
-    "anli": "anli_plus", "anliplus": "anli_plus", "mnli": "mnli", "qqp": "qqp", "sst2": "sst2", "sst": "sst2",
-    "squad": "squad", "squadv11": "squad", "squadv2": "squad_v2", "squad20": "squad_v2",
-    "hellaswag": "hellaswag", "cosmosqa": "cosmosqa", "csqa": "commonsenseqa", "commonsenseqa": "commonsenseqa",
-    "socialiqa": "socialiqa", "siqa": "socialiqa", "ccg": "ccg", "multitask": "multitask",
-    "bestpertarget": HEADLINE, "best": HEADLINE,
-}
-TARGET_NAMES: Dict[str, str] = {
-    "xnli": "xnli", "pawsx": "pawsx", "pos": "udpos", "udpos": "udpos", "ner": "panx", "panx": "panx",
-    "wikiann": "panx", "xquad": "xquad", "mlqa": "mlqa", "tydiqa": "tydiqa", "tydiqagoldp": "tydiqa",
-    "bucc": "bucc2018", "bucc2018": "bucc2018", "tatoeba": "tatoeba", "avg": AVG, "average": AVG, "xtreme": AVG,
-}
+# Names of the paper's rows and columns that are not a task's own spellings (its spec's name,
+# display name, paper name and aliases, see xtask.tasks.by_alias).
+SPECIAL_ROWS: Dict[str, str] = {"xlmr": "none", "xlmrlarge": "none", "none": "none", "baseline": "none",
+                                "multitask": "multitask", "bestpertarget": HEADLINE, "best": HEADLINE}
+SPECIAL_COLUMNS: Dict[str, str] = {"avg": AVG, "average": AVG, "xtreme": AVG}
 
 
 def _key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-def _map(name: str, names: Mapping[str, str], what: str, path: Path) -> str:
+def _map(name: str, special: Mapping[str, str], what: str, path: Path, role: str) -> str:
+    from xtask.tasks import TASKS, UnknownTaskError, by_alias
+
+    if _key(name) in special:
+        return special[_key(name)]
     try:
-        return names[_key(name)]
-    except KeyError:
-        raise ValueError(f"{path}: unknown {what} name {name!r}; known: {', '.join(sorted(set(names.values())))}") from None
+        found = by_alias(name)
+    except UnknownTaskError:
+        found = None
+    if found is None or role not in {r.value for r in TASKS[found].roles}:
+        known = sorted({*special.values(), *(n for n, t in TASKS.items() if role in {r.value for r in t.roles})})
+        raise ValueError(f"{path}: unknown {what} name {name!r}; known: {', '.join(known)}")
+    return found
 
 
 def load_paper(path: Path = PAPER_CSV) -> pd.DataFrame:
@@ -59,8 +58,8 @@ def load_paper(path: Path = PAPER_CSV) -> pd.DataFrame:
     missing = {"inter", "target", "metric", "value"} - set(raw.columns)
     if missing:
         raise ValueError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
-    raw["inter"] = [_map(n, INTER_NAMES, "intermediate task", path) for n in raw["inter"]]
-    raw["target"] = [_map(n, TARGET_NAMES, "target", path) for n in raw["target"]]
+    raw["inter"] = [_map(n, SPECIAL_ROWS, "intermediate task", path, "inter") for n in raw["inter"]]
+    raw["target"] = [_map(n, SPECIAL_COLUMNS, "target", path, "target") for n in raw["target"]]
     raw["value"] = pd.to_numeric(raw["value"].str.strip().replace("", None), errors="raise").astype(float)
     raw["split"] = raw["split"].str.strip() if "split" in raw.columns else ""
     values: Dict[Tuple[str, str], float] = {}
@@ -120,7 +119,7 @@ def compare(
             elif (setting, target) in stats.index:
                 row = stats.loc[(setting, target)]
                 mean, std, n = float(row["mean"]), float(row["std"]), int(row["n"])
-                ours = format_stat(mean, std, n, row["not_done"])
+                ours = format_stat(mean, std, n, row["not_done"], bool(row.get("partial", False)))
             else:
                 mean, std, n, ours = math.nan, math.nan, 0, "missing"
             split = split_of.get((setting, target), "")
@@ -136,7 +135,7 @@ def compare(
                                            "paper_split", "ours_minus_paper"])
     lines = [
         f"Ours ({model}) beside Phang et al. (2020), XLM-R Large"
-        + ("" if model == PAPER_MODEL else f" — a different model than ours ({model}): expect different levels")
+        + ("" if model.split(" ·")[0] == PAPER_MODEL else f" — a different model than ours ({model}): expect different levels")
         + ". Paper `–`: not transcribed in xtask/resources/paper/phang2020.csv; `(test)`: a number on XTREME's "
         "test sets, comparable with cells run with target.eval_split=test. Row `best_per_target`: our best "
         "intermediate task of each target [which one] beside the paper's best model for it.",

@@ -1,13 +1,16 @@
-"""The numbers of the report: per-(setting, target) statistics over seeds, the transfer and delta
+"""The numbers of the report: per-(row, target) statistics over seeds, the transfer and delta
 matrices, the best intermediate task per target, per-language tables; and their Markdown,
 LaTeX and CSV renderings.
 
-Conventions: rows are settings (``none`` first, then the registry's intermediate tasks, then
-``multitask``, then variants and unknown names); columns are the nine XTREME targets in the
-XTREME paper's order, then any other target found, then ``avg`` = the XTREME score (mean of
-the nine task scores, defined only for a row that has all nine). Scores are XTREME task scores
-in points (0-100). A (setting, target) without a finished seed is shown by its cells' state
-(``failed``, ``running``, ...) or ``missing``, never dropped.
+Conventions: a *row* is one group of cells that differ only in their seed (see
+:mod:`xtask.report.collect`), named by its setting and whatever else differs; rows are ordered
+``none`` first, then the registry's intermediate tasks in the paper's order, then variants.
+Columns are the benchmark's targets in its order (XTREME's nine by default), then any other
+target found, then ``avg`` = the benchmark score (mean of its task scores, defined only for a
+row that has all of them). Scores are task scores in points (0-100). A (row, target) without a
+finished seed is shown by its cells' state (``failed``, ``running``, ``predictions only``, ...)
+or ``missing``, never dropped; a score averaged over a subset of the task's languages is marked
+``†``, one computed by an older results version ``(stale)``.
 """
 
 from __future__ import annotations
@@ -17,42 +20,57 @@ from typing import Dict, Iterable, List, Mapping, Tuple
 
 import pandas as pd
 
-from xtask.report.collect import MULTITASK
-from xtask.tasks import INTERMEDIATE_TASKS, NO_INTERMEDIATE, TARGET_TASKS
+from xtask.tasks import INTERMEDIATE_TASKS, MULTITASK, NO_INTERMEDIATE, TARGET_TASKS
+from xtask.tasks.benchmarks import BENCHMARKS, DEFAULT_BENCHMARK
 
-XTREME_TARGETS: List[str] = list(TARGET_TASKS)  # the nine, in the XTREME paper's order
 AVG = "avg"
 CORNER = "inter \\ target"  # the matrix's top-left cell (tests/test_sweeps.py looks for it)
+PARTIAL_MARK = "†"
+SCORED_STATES = ("done", "stale")
+LEGEND = ("Cells: task score (points), mean ± sample std over the seeds of one configuration (n = seeds; other "
+          "cells' states after ';'). Only cells that differ in nothing but the seed are averaged; a row's name says "
+          f"what else differs. `{PARTIAL_MARK}`: averaged over a subset of the task's languages (not comparable with "
+          "published numbers); `(stale)`: computed by an older results version; `predictions only`: the evaluation "
+          "split has no labels (submit it to the leaderboard). `avg`: the benchmark score, only for a row with all "
+          "its tasks.")
+
+
+def benchmark_targets(benchmark: str = DEFAULT_BENCHMARK) -> List[str]:
+    return list(BENCHMARKS[benchmark])
 
 
 # --------------------------------------------------------------------------- order
 
 
-def row_order(settings: Iterable[str]) -> List[str]:
-    """``none`` (always present: it is the baseline), registry tasks in registry order,
-    ``multitask``, then variants (``base+tag``, grouped by base) and unknown names."""
+def row_order(rows: Iterable[str]) -> List[str]:
+    """``none`` rows first (the baselines), registry tasks in the paper's order, ``multitask``,
+    then variants (``base+tag``, ``base [k=v]``) grouped by their base, and unknown names."""
     registry = list(INTERMEDIATE_TASKS)
 
-    def key(setting: str) -> Tuple[int, int, str]:
+    def key(row: str) -> Tuple[int, int, str]:
+        setting = row.split(" [", 1)[0]
         base, _, variant = setting.partition("+")
-        if setting == NO_INTERMEDIATE:
-            return (0, 0, "")
-        if not variant and base in registry:
-            return (1, registry.index(base), "")
-        if not variant and base == MULTITASK:
-            return (2, 0, "")
         rank = registry.index(base) if base in registry else len(registry) + (0 if base == MULTITASK else 1)
-        return (3, rank, setting)
+        if base == NO_INTERMEDIATE:
+            return (0, 0, row)
+        if base not in registry and base != MULTITASK:
+            return (3, rank, row)
+        if not variant and " [" not in row:
+            return (1, rank, row)
+        return (2, rank, row)
 
-    return sorted(set(settings) | {NO_INTERMEDIATE}, key=key)
+    found = set(rows)
+    return sorted(found if any(r.split(" [", 1)[0] == NO_INTERMEDIATE for r in found) else found | {NO_INTERMEDIATE},
+                  key=key)
 
 
-def column_order(targets: Iterable[str], all_targets: bool = True) -> List[str]:
-    """The nine XTREME targets in XTREME's order (all of them by default: a missing one is a hole
-    in the XTREME score; else only those present), then any others."""
+def column_order(targets: Iterable[str], all_targets: bool = True, benchmark: str = DEFAULT_BENCHMARK) -> List[str]:
+    """The benchmark's targets in its order (all of them by default: a missing one is a hole in
+    its score; else only those present), then any other target, in the registry's order."""
     present = set(targets)
-    extra = sorted(present - set(XTREME_TARGETS))
-    return [t for t in XTREME_TARGETS if all_targets or t in present] + extra
+    members = benchmark_targets(benchmark)
+    extra = sorted(present - set(members), key=lambda t: (list(TARGET_TASKS).index(t) if t in TARGET_TASKS else 99, t))
+    return [t for t in members if all_targets or t in present] + extra
 
 
 # --------------------------------------------------------------------------- statistics
@@ -60,42 +78,71 @@ def column_order(targets: Iterable[str], all_targets: bool = True) -> List[str]:
 
 def cell_table(long: pd.DataFrame) -> pd.DataFrame:
     """One row per cell (the long table has one per language)."""
-    return long.drop_duplicates("dir")[["sweep", "model", "inter", "setting", "target", "seed", "task_score", "state", "dir"]]
+    columns = ["sweep", "model", "inter", "setting", "row", "baseline", "group", "target", "seed", "task_score",
+               "state", "partial", "dir"]
+    return long.drop_duplicates("dir")[columns]
 
 
 def cell_stats(cells: pd.DataFrame) -> pd.DataFrame:
-    """Per (setting, target): mean, std (sample, ddof=1; NaN for one seed) and n over finished
-    seeds, and ``not_done``: the other cells as ``"1 failed, 2 running"`` ("" when none)."""
-    done = cells[(cells["state"] == "done") & cells["task_score"].notna()]
-    keys = ["setting", "target"]
+    """Per (row, target): mean, std (sample, ddof=1; NaN for one seed) and n over the scored
+    seeds; ``not_done``: the other cells as ``"1 failed, 2 running"``; ``partial`` (any seed
+    averaged over a subset of the languages); ``stale`` (the mean is of stale cells only: a
+    group's current cells replace its stale ones); ``baseline``: the none row it compares with."""
+    keys = ["row", "target"]
+    if cells.empty:
+        return pd.DataFrame(columns=["mean", "std", "n", "not_done", "partial", "stale", "baseline"],
+                            index=pd.MultiIndex.from_tuples([], names=keys))
+    scored = cells[cells["state"].isin(SCORED_STATES) & cells["task_score"].notna()]
+    current_groups = set(scored.loc[scored["state"] == "done", "group"])
+    used = scored[(scored["state"] == "done") | ~scored["group"].isin(current_groups)]
     index = pd.MultiIndex.from_frame(cells[keys].drop_duplicates())
-    stats = done.groupby(keys)["task_score"].agg(mean="mean", std="std", n="count").reindex(index)
+    stats = used.groupby(keys)["task_score"].agg(mean="mean", std="std", n="count").reindex(index)
     stats["n"] = stats["n"].fillna(0).astype(int)
-    others = cells[~cells.index.isin(done.index)]
+    others = cells[~cells.index.isin(used.index)]
+    others = others[~((others["state"] == "stale") & others["group"].isin(current_groups))]
     counts = others.groupby(keys)["state"].agg(
-        lambda states: ", ".join(f"{n} {state}" for state, n in sorted(states.value_counts().items()))
-    )
+        lambda states: ", ".join(f"{n} {state}" for state, n in sorted(states.value_counts().items())))
     stats["not_done"] = counts.reindex(stats.index).fillna("")
+    stats["partial"] = used.groupby(keys)["partial"].any().reindex(stats.index).fillna(False).astype(bool)
+    stats["stale"] = used.groupby(keys)["state"].agg(lambda s: bool(len(s)) and (s == "stale").all()).reindex(
+        stats.index).fillna(False).astype(bool)
+    stats["baseline"] = cells.groupby(keys)["baseline"].first().reindex(stats.index)
     return stats
 
 
 def mean_matrix(stats: pd.DataFrame, rows: List[str], cols: List[str]) -> pd.DataFrame:
-    """Rows x targets of means over finished seeds (NaN where none finished)."""
+    """Rows x targets of means over scored seeds (NaN where none)."""
     if stats.empty:
         return pd.DataFrame(math.nan, index=rows, columns=cols)
     return stats["mean"].unstack("target").reindex(index=rows, columns=cols).astype(float)
 
 
-def xtreme_average(means: pd.DataFrame) -> pd.Series:
-    """The XTREME score of each row: mean of its nine task scores; NaN unless all nine are there."""
-    nine = means.reindex(columns=XTREME_TARGETS)
-    return nine.mean(axis=1).where(nine.notna().all(axis=1))
+def benchmark_average(means: pd.DataFrame, benchmark: str = DEFAULT_BENCHMARK) -> pd.Series:
+    """Each row's benchmark score: the mean of its task scores; NaN unless all are there."""
+    members = means.reindex(columns=benchmark_targets(benchmark))
+    return members.mean(axis=1).where(members.notna().all(axis=1))
 
 
-def delta_matrix(means: pd.DataFrame, avg: pd.Series) -> pd.DataFrame:
-    """mean(row) - mean(none), per target and for ``avg``; NaN where either side is missing."""
+xtreme_average = benchmark_average
+
+
+def delta_matrix(means: pd.DataFrame, avg: pd.Series, stats: pd.DataFrame) -> pd.DataFrame:
+    """mean(row) - mean(its baseline row), per target and for ``avg``: a row is compared with
+    the ``none`` row of the same phase-2 settings (its ``baseline``); NaN where either is missing."""
     full = means.assign(**{AVG: avg})
-    return full - full.loc[NO_INTERMEDIATE]
+    delta = pd.DataFrame(math.nan, index=full.index, columns=full.columns)
+    baseline_of: Dict[Tuple[str, str], str] = {k: v for k, v in stats["baseline"].items()} if not stats.empty else {}
+    for row in full.index:
+        for target in full.columns:
+            base = baseline_of.get((row, target))
+            if base is None and target == AVG:
+                bases = {baseline_of.get((row, t)) for t in means.columns if (row, t) in baseline_of}
+                base = bases.pop() if len(bases) == 1 else None
+            if base is None:
+                base = NO_INTERMEDIATE if " [" not in row else None
+            if base is not None and base in full.index:
+                delta.loc[row, target] = full.loc[row, target] - full.loc[base, target]
+    return delta
 
 
 def not_done_states(not_done: str) -> str:
@@ -103,104 +150,103 @@ def not_done_states(not_done: str) -> str:
     return "/".join(sorted({part.split(" ", 1)[1] for part in not_done.split(", ") if part}))
 
 
-def format_stat(mean: float, std: float, n: int, not_done: str) -> str:
-    """``60.0 ± 10.0 (n=3)``, ``40.0 (n=1; 1 failed)``, or the state(s) when no seed finished."""
+def format_stat(mean: float, std: float, n: int, not_done: str, partial: bool = False, stale: bool = False) -> str:
+    """``60.0 ± 10.0 (n=3)``, ``40.0† (n=1; 1 failed)``, or the state(s) when no seed is scored."""
     if n == 0:
         return not_done_states(not_done) or "missing"
-    text = f"{mean:.1f}" + (f" ± {std:.1f}" if n > 1 and not math.isnan(std) else "") + f" (n={n}"
+    text = f"{mean:.1f}" + (PARTIAL_MARK if partial else "") + (f" ± {std:.1f}" if n > 1 and not math.isnan(std) else "")
+    text += f" (n={n}" + ("; stale" if stale else "")
     return text + (f"; {not_done})" if not_done else ")")
 
 
-def transfer_text(stats: pd.DataFrame, rows: List[str], cols: List[str], avg: pd.Series) -> pd.DataFrame:
+def transfer_text(stats: pd.DataFrame, rows: List[str], cols: List[str], avg: pd.Series,
+                  benchmark: str = DEFAULT_BENCHMARK) -> pd.DataFrame:
     """The transfer matrix as display strings, with the ``avg`` column."""
     table = pd.DataFrame("missing", index=rows, columns=[*cols, AVG], dtype=object)
-    for (setting, target), row in stats.iterrows():
-        if setting in table.index and target in table.columns:
-            table.loc[setting, target] = format_stat(row["mean"], row["std"], int(row["n"]), row["not_done"])
-    for setting in rows:
-        value = avg.get(setting, math.nan)
+    for (row, target), stat in stats.iterrows():
+        if row in table.index and target in table.columns:
+            table.loc[row, target] = format_stat(stat["mean"], stat["std"], int(stat["n"]), stat["not_done"],
+                                                 bool(stat["partial"]), bool(stat["stale"]))
+    members = benchmark_targets(benchmark)
+    for row in rows:
+        value = avg.get(row, math.nan)
+        partial = any(bool(stats["partial"].get((row, t), False)) for t in members) if not stats.empty else False
         if not math.isnan(value):
-            table.loc[setting, AVG] = f"{value:.1f}"
+            table.loc[row, AVG] = f"{value:.1f}" + (PARTIAL_MARK if partial else "")
         else:
-            have = int(sum(stats["n"].get((setting, t), 0) > 0 for t in XTREME_TARGETS)) if not stats.empty else 0
-            table.loc[setting, AVG] = f"missing ({have}/{len(XTREME_TARGETS)})"
+            have = int(sum(stats["n"].get((row, t), 0) > 0 for t in members)) if not stats.empty else 0
+            table.loc[row, AVG] = f"missing ({have}/{len(members)})"
     return table
 
 
 # --------------------------------------------------------------------------- best per target
 
 
-def best_per_target(means: pd.DataFrame, stats: pd.DataFrame, avg: pd.Series) -> Tuple[pd.DataFrame, Dict[str, float]]:
-    """The best intermediate setting of each target, and the paper's headline number.
+def best_per_target(means: pd.DataFrame, stats: pd.DataFrame, avg: pd.Series,
+                    benchmark: str = DEFAULT_BENCHMARK) -> Tuple[pd.DataFrame, Dict[str, float]]:
+    """The best intermediate row of each target, and the paper's headline number.
 
-    Per target, the *best intermediate task* is the setting other than ``none`` with the
-    highest mean over its finished seeds (ties: the earlier row). ``none`` is not a candidate:
-    Phang et al. (2020, abstract) report "using our best intermediate-task models for each
-    target task, we obtain a 5.4 point improvement over XLM-R Large on the XTREME benchmark".
+    Per target, the *best intermediate task* is the row other than the ``none`` rows with the
+    highest mean over its scored seeds (ties: the earlier row); it is compared with its own
+    baseline row. Phang et al. (2020, abstract): "using our best intermediate-task models for
+    each target task, we obtain a 5.4 point improvement over XLM-R Large on the XTREME benchmark".
 
-    Summary (NaN unless each of the nine XTREME targets has the values it needs):
-
-    * ``xtreme_best``: mean over the nine targets of each target's best intermediate mean;
-    * ``xtreme_none``: the ``none`` row's XTREME score; ``gain`` = ``xtreme_best - xtreme_none``
-      (the paper's +5.4 for XLM-R Large);
-    * ``xtreme_best_or_none`` / ``gain_best_or_none``: the same, but a target keeps ``none``
-      where no intermediate task beats it (an upper bound of "use intermediate training only
-      where it helps"; >= ``xtreme_best``).
+    Summary (NaN unless each of the benchmark's targets has the values it needs):
+    ``xtreme_best``: mean over the targets of each one's best intermediate mean; ``xtreme_none``:
+    the ``none`` row's benchmark score; ``gain`` = ``xtreme_best - xtreme_none``;
+    ``xtreme_best_or_none`` / ``gain_best_or_none``: the same, a target keeping ``none`` where no
+    intermediate task beats it.
 
     Unlike the paper, which picked each target's model on development data and reported test
     scores, the pick here and the score are the same numbers, so these are optimistic
     (selection bias), the more so with few seeds.
     """
-    candidates = [row for row in means.index if row != NO_INTERMEDIATE]
+    candidates = [row for row in means.index if row.split(" [", 1)[0] != NO_INTERMEDIATE]
     records = []
     for target in means.columns:
         column = means.loc[candidates, target].dropna() if candidates else pd.Series(dtype=float)
         best = str(column.idxmax()) if not column.empty else None
-        none = float(means.loc[NO_INTERMEDIATE, target])
+        base = str(stats["baseline"].get((best, target), NO_INTERMEDIATE)) if best else NO_INTERMEDIATE
+        none = float(means.loc[base, target]) if base in means.index else math.nan
         best_mean = float(column.max()) if best else math.nan
         records.append({
-            "target": target,
-            "best_inter": best,
-            "best_mean": best_mean,
+            "target": target, "best_inter": best, "best_mean": best_mean,
             "best_std": float(stats.loc[(best, target), "std"]) if best else math.nan,
             "best_n": int(stats.loc[(best, target), "n"]) if best else 0,
-            "none_mean": none,
-            "delta": best_mean - none,
+            "none_mean": none, "delta": best_mean - none,
             "best_or_none": max((v for v in (best_mean, none) if not math.isnan(v)), default=math.nan),
         })
-    table = pd.DataFrame(records).set_index("target")
-    nine = table.reindex(XTREME_TARGETS)
-    best = nine["best_mean"].mean() if nine["best_mean"].notna().all() else math.nan
-    best_or_none = nine["best_or_none"].mean() if nine["best_or_none"].notna().all() else math.nan
+    table = pd.DataFrame(records, columns=["target", "best_inter", "best_mean", "best_std", "best_n", "none_mean",
+                                           "delta", "best_or_none"]).set_index("target")
+    members = table.reindex(benchmark_targets(benchmark))
+    best = members["best_mean"].mean() if members["best_mean"].notna().all() else math.nan
+    best_or_none = members["best_or_none"].mean() if members["best_or_none"].notna().all() else math.nan
     baseline = float(avg.get(NO_INTERMEDIATE, math.nan))
     summary = {
-        "xtreme_best": float(best),
-        "xtreme_none": baseline,
-        "gain": float(best - baseline),
-        "xtreme_best_or_none": float(best_or_none),
-        "gain_best_or_none": float(best_or_none - baseline),
+        "xtreme_best": float(best), "xtreme_none": baseline, "gain": float(best - baseline),
+        "xtreme_best_or_none": float(best_or_none), "gain_best_or_none": float(best_or_none - baseline),
     }
     return table, summary
 
 
-def best_text(table: pd.DataFrame, summary: Mapping[str, float]) -> str:
-    """Markdown: the best intermediate task per target, then the XTREME summary lines."""
+def best_text(table: pd.DataFrame, summary: Mapping[str, float], benchmark: str = DEFAULT_BENCHMARK) -> str:
+    """Markdown: the best intermediate task per target, then the benchmark summary lines."""
     shown = pd.DataFrame(index=table.index)
     shown["best intermediate"] = table["best_inter"].fillna("missing")
-    shown["score"] = [
-        format_stat(r.best_mean, r.best_std, r.best_n, "") if r.best_n else "missing" for r in table.itertuples()
-    ]
+    shown["score"] = [format_stat(r.best_mean, r.best_std, r.best_n, "") if r.best_n else "missing" for r in table.itertuples()]
     shown["none"] = table["none_mean"].map(_num)
     shown["Δ vs none"] = table["delta"].map(_signed)
     lines = [markdown(shown, "target"), ""]
+    name = benchmark.upper().replace("_", "-")
+    count = len(benchmark_targets(benchmark))
     if math.isnan(summary["xtreme_best"]) and math.isnan(summary["xtreme_best_or_none"]):
-        lines.append("XTREME score of the best intermediate task per target: n/a (needs a finished cell "
-                     "for each of the nine targets)")
+        lines.append(f"{name} score of the best intermediate task per target: n/a (needs a finished cell for each "
+                     f"of the {count} targets)")
         return "\n".join(lines)
-    none = "n/a (needs all nine none cells)"
-    lines.append(f"XTREME score, best intermediate task per target: {_num(summary['xtreme_best']) or 'n/a'} "
+    none = f"n/a (needs all {count} none cells)"
+    lines.append(f"{name} score, best intermediate task per target: {_num(summary['xtreme_best']) or 'n/a'} "
                  f"(none: {_num(summary['xtreme_none']) or none}; gain {_signed(summary['gain']) or 'n/a'})")
-    lines.append("XTREME score, best of intermediate tasks and none per target: "
+    lines.append(f"{name} score, best of intermediate tasks and none per target: "
                  f"{_num(summary['xtreme_best_or_none'])} (gain {_signed(summary['gain_best_or_none']) or 'n/a'})")
     return "\n".join(lines)
 
@@ -210,9 +256,9 @@ def best_text(table: pd.DataFrame, summary: Mapping[str, float]) -> str:
 
 def per_language(long: pd.DataFrame, target: str, rows: List[str]) -> pd.DataFrame:
     """Rows x languages of each language's score (its share of the task score: (EM+F1)/2 for
-    QA, else the task metric), mean over finished seeds; the target's XTREME languages first."""
-    done = long[(long["target"] == target) & (long["state"] == "done") & long["lang"].notna()]
-    table = done.groupby(["setting", "lang"])["lang_score"].mean().unstack("lang")
+    QA, else the task metric), mean over scored seeds; the target's languages first."""
+    done = long[(long["target"] == target) & long["state"].isin(SCORED_STATES) & long["lang"].notna()]
+    table = done.groupby(["row", "lang"])["lang_score"].mean().unstack("lang")
     known = list(TARGET_TASKS[target].languages) if target in TARGET_TASKS else []
     langs = [lang for lang in known if lang in table.columns] + sorted(set(table.columns) - set(known))
     return table.reindex(index=[r for r in rows if r in table.index], columns=langs)

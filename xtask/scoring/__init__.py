@@ -2,6 +2,7 @@
 
 from xtask.scoring.files import (
     ScoringError,
+    read_jsonl_labels,
     read_label_file,
     read_qa_predictions,
     read_squad_file,
@@ -37,6 +38,7 @@ __all__ = [
     "bucc_f1",
     "format_scores",
     "mlqa_em_f1",
+    "read_jsonl_labels",
     "read_label_file",
     "read_qa_predictions",
     "read_squad_file",

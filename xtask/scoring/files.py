@@ -111,3 +111,33 @@ def read_qa_predictions(path: Path) -> Dict[str, str]:
         if not isinstance(answer, str):
             raise ScoringError(f"{path}: the answer to question {qid!r} should be a string, not {answer!r}")
     return obj
+
+
+def read_jsonl_labels(path: Path) -> List[str]:
+    """XTREME-R's multiple-choice files (XCOPA): one JSON object per line with a ``label``."""
+    path = Path(path)
+    labels = []
+    for number, line in enumerate(_lines(path), start=1):
+        if not line:
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise ScoringError(f"{path}:{number}: not valid JSON ({err.msg})") from err
+        if not isinstance(obj, dict) or "label" not in obj:
+            raise ScoringError(f"{path}:{number}: expected an object with a 'label'")
+        labels.append(str(obj["label"]))
+    return labels
+
+
+def write_labels(kind: str, payload: Any) -> str:
+    """The text of a predictions or labels file in XTREME's layout, by file kind: ``label`` (one
+    per line), ``tag`` (one tag per line, a blank line after each sentence), ``squad`` (JSON),
+    ``jsonl`` (XTREME-R's ``{"label": ...}`` per line)."""
+    if kind == "squad":
+        return json.dumps(payload, ensure_ascii=False, indent=1) + "\n"
+    if kind == "tag":
+        return "".join("".join(f"{tag}\n" for tag in sentence) + "\n" for sentence in payload)
+    if kind == "jsonl":
+        return "".join(json.dumps({"label": int(label) if str(label).isdigit() else label}) + "\n" for label in payload)
+    return "".join(f"{line}\n" for line in payload)

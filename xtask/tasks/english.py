@@ -1,12 +1,10 @@
-"""Readers of the paper's English intermediate tasks, in each dataset's own release format.
+"""The paper's English intermediate tasks besides NLI, QA and CCG: QQP, SST-2, and the
+multiple-choice tasks HellaSwag, Cosmos QA, CommonsenseQA and Social IQa.
 
-Local layout under ``data.root`` (the bundled mini copy uses it too):
+Each reads its dataset's own release layout locally (the bundled mini copy uses it too):
 
-    anli/R{1,2,3}/{train,dev}.jsonl        ANLI v1.0 (uid, context, hypothesis, label e|n|c)
-    snli/snli_1.0_{train,dev}.jsonl        SNLI 1.0 (gold_label "-" = no consensus, dropped)
     qqp/{train,dev}.tsv                    GLUE QQP (id qid1 qid2 question1 question2 is_duplicate)
     sst2/{train,dev}.tsv                   GLUE SST-2 (sentence label)
-    squad_v2/{train,dev}-v2.0.json         SQuAD 2.0 (unanswerable questions have no answers)
     hellaswag/hellaswag_{train,val}.jsonl  HellaSwag (ctx, endings, label)
     cosmosqa/{train,valid}.csv             Cosmos QA (id context question answer0..3 label)
     commonsenseqa/{train,dev}_rand_split.jsonl  CommonsenseQA (original or Hub layout)
@@ -15,201 +13,114 @@ Local layout under ``data.root`` (the bundled mini copy uses it too):
 
 from __future__ import annotations
 
-import csv
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-import datasets
+from xtask.data.canonical import UNLABELLED, LabelCheck
+from xtask.data.readers import MalformedDataError
+from xtask.tasks.nli import hub_pairs
+from xtask.tasks.spec import Hub, Local, Role, TaskKind, TaskSpec
 
-from xtask.config import DataSource
-from xtask.data.readers import MalformedDataError, read_jsonl, read_tsv, require_keys
-from xtask.data.sources import DataContext
-from xtask.tasks import nli, pawsx
-from xtask.tasks.qa import FEATURES as QA_FEATURES
-from xtask.tasks.qa import squad_rows
-
-MC_FEATURES = datasets.Features(
-    {
-        "id": datasets.Value("string"),
-        "context": datasets.Value("string"),
-        "question": datasets.Value("string"),
-        "choices": datasets.Sequence(datasets.Value("string")),
-        "label": datasets.Value("int64"),
-    }
-)
 BINARY_LABELS = ("0", "1")
-_ANLI_LABELS = {"e": "entailment", "n": "neutral", "c": "contradiction"}
-_SPLIT_FILES = {"train": "train", "dev": "dev"}
+INTER = frozenset({Role.inter})
+# The Hub's own parquet conversion of a dataset repo (one folder per config): the same rows as the
+# repo's loading script produced, for datasets that are on the Hub only as a script.
+PARQUET = "refs/convert/parquet"
 
 
-def _pairs(rows: List[Dict[str, Any]]) -> datasets.Dataset:
-    return datasets.Dataset.from_list(rows, features=nli.FEATURES)
+def hub_choices(fields: Callable[[Dict[str, Any]], Tuple[str, str, Sequence[str], Any]],
+                label: Callable[[Any, Sequence[str]], Optional[int]]):
+    """A Hub converter for multiple choice: ``fields(row) -> (context, question, choices, raw
+    label)``, ``label(raw, choices) -> index`` (None = no label: an unlabelled split)."""
+
+    def convert(raw: Any, read: Any) -> Tuple[List[Dict[str, Any]], bool]:
+        check = LabelCheck()
+        rows = []
+        for i, ex in enumerate(raw):
+            context, question, choices, raw_label = fields(ex)
+            where = f"{read.where} row {i}"
+            try:
+                index = label(raw_label, choices)
+            except (ValueError, IndexError) as err:
+                raise MalformedDataError(f"{where}: label {raw_label!r} is not one of its {len(choices)} choices ({err})") from err
+            if index is not None and not 0 <= index < len(choices):
+                raise MalformedDataError(f"{where}: label {raw_label!r} is not one of its {len(choices)} choices")
+            check.see(where, index is not None)
+            rows.append({"id": f"{read.task.name}-{read.split}-{i}", "context": context, "question": question,
+                         "choices": list(choices), "label": UNLABELLED if index is None else index})
+        return rows, check.verdict()
+
+    return convert
 
 
-def _hub_pairs(ctx: DataContext, task: str, split: str, a: str, b: str) -> datasets.Dataset:
-    raw = ctx.hub_dataset(task, split, "en").filter(lambda ex: ex["label"] is not None and int(ex["label"]) >= 0)
-    return _pairs([
-        {"id": f"{task}-{split}-{i}", "text_a": ex[a], "text_b": ex[b], "label": int(ex["label"])}
-        for i, ex in enumerate(raw)
-    ])
+def _int_label(base: int = 0) -> Callable[[Any, Sequence[str]], Optional[int]]:
+    def label(raw: Any, choices: Sequence[str]) -> Optional[int]:
+        if raw is None or str(raw).strip() in ("", "-1"):
+            return None
+        return int(str(raw).strip()) - base
+
+    return label
 
 
-# --- classification -------------------------------------------------------------------------
-
-def read_anli_plus(ctx: DataContext, split: str, lang: str) -> datasets.Dataset:
-    """ANLI rounds 1-3 + MNLI + SNLI under one 3-way NLI label set (SNLI's unlabelled rows dropped)."""
-    if ctx.source == DataSource.hub:
-        parts = [_hub_pairs(ctx, f"anli_r{r}", split, "premise", "hypothesis") for r in (1, 2, 3)]
-        parts.append(_hub_pairs(ctx, "snli", split, "premise", "hypothesis"))
-    else:
-        parts = [_read_anli_round(ctx, r, split) for r in (1, 2, 3)] + [_read_snli(ctx, split)]
-    parts.append(nli.read_mnli(ctx, split, "en"))
-    return datasets.concatenate_datasets(parts)
+def _letter_label(raw: Any, choices: Sequence[str]) -> Optional[int]:
+    return None if not raw else "ABCDE".index(str(raw).strip())
 
 
-def _read_anli_round(ctx: DataContext, round_: int, split: str) -> datasets.Dataset:
-    path = ctx.file(f"anli/R{round_}/{_SPLIT_FILES[split]}.jsonl", f"anli R{round_} {split}")
-    rows = []
-    for line, obj in read_jsonl(path):
-        require_keys(path, line, obj, ("context", "hypothesis", "label"))
-        if obj["label"] not in _ANLI_LABELS:
-            raise MalformedDataError(f"{path}:{line}: ANLI label must be e, n or c, got {obj['label']!r}")
-        label = nli.NLI_LABELS.index(_ANLI_LABELS[obj["label"]])
-        rows.append({"id": str(obj.get("uid", line)), "text_a": obj["context"], "text_b": obj["hypothesis"], "label": label})
-    return _pairs(rows)
+QQP = TaskSpec(
+    name="qqp", kind=TaskKind.classification, roles=INTER, order=3,
+    description="Quora Question Pairs, duplicate detection", display="QQP", paper_name="QQP",
+    labels=BINARY_LABELS, splits=("train", "dev"),
+    local={split: Local(f"qqp/{split}.tsv", "tsv", {"columns": {"text_a": "question1", "text_b": "question2",
+                                                               "label": "is_duplicate"}}) for split in ("train", "dev")},
+    hub=Hub("nyu-mll/glue", config="qqp", splits={"train": "train", "dev": "validation"},
+            convert=hub_pairs("question1", "question2", drop_unlabelled=False)),
+)
 
+SST2 = TaskSpec(
+    name="sst2", kind=TaskKind.classification, roles=INTER, order=4,
+    description="SST-2, binary sentiment", display="SST-2", paper_name="SST-2", aliases=("sst",),
+    labels=BINARY_LABELS, splits=("train", "dev"),
+    local={split: Local(f"sst2/{split}.tsv", "tsv", {"columns": {"text_a": "sentence", "label": "label"}})
+           for split in ("train", "dev")},
+    hub=Hub("nyu-mll/glue", config="sst2", splits={"train": "train", "dev": "validation"},
+            convert=hub_pairs("sentence", "", drop_unlabelled=False)),
+)
 
-def _read_snli(ctx: DataContext, split: str) -> datasets.Dataset:
-    path = ctx.file(f"snli/snli_1.0_{_SPLIT_FILES[split]}.jsonl", f"snli {split}")
-    rows = []
-    for line, obj in read_jsonl(path):
-        require_keys(path, line, obj, ("sentence1", "sentence2", "gold_label"))
-        if obj["gold_label"] == "-":
-            continue
-        if obj["gold_label"] not in nli.NLI_LABELS:
-            raise MalformedDataError(f"{path}:{line}: unknown SNLI label {obj['gold_label']!r}")
-        rows.append({"id": str(obj.get("pairID", line)), "text_a": obj["sentence1"], "text_b": obj["sentence2"],
-                     "label": nli.NLI_LABELS.index(obj["gold_label"])})
-    return _pairs(rows)
+HELLASWAG = TaskSpec(
+    name="hellaswag", kind=TaskKind.multiple_choice, roles=INTER, order=7,
+    description="HellaSwag, 4 endings", display="HellaSwag", paper_name="HellaSwag", splits=("train", "dev"),
+    local={"train": Local("hellaswag/hellaswag_train.jsonl", "hellaswag_jsonl"),
+           "dev": Local("hellaswag/hellaswag_val.jsonl", "hellaswag_jsonl")},
+    # Rowan/hellaswag holds a loading script (which datasets >= 4 does not run): its parquet conversion.
+    hub=Hub("Rowan/hellaswag", revision=PARQUET, data_dir="default", splits={"train": "train", "dev": "validation"},
+            convert=hub_choices(lambda ex: (ex["ctx"], "", ex["endings"], ex["label"]), _int_label())),
+)
 
+COSMOSQA = TaskSpec(
+    name="cosmosqa", kind=TaskKind.multiple_choice, roles=INTER, order=8,
+    description="Cosmos QA, 4 answers", display="CosmosQA", paper_name="CosmosQA", splits=("train", "dev"),
+    local={"train": Local("cosmosqa/train.csv", "cosmosqa_csv"), "dev": Local("cosmosqa/valid.csv", "cosmosqa_csv")},
+    hub=Hub("allenai/cosmos_qa", revision=PARQUET, data_dir="default", splits={"train": "train", "dev": "validation"},
+            convert=hub_choices(lambda ex: (ex["context"], ex["question"], [ex[f"answer{i}"] for i in range(4)],
+                                            ex["label"]), _int_label())),
+)
 
-def _read_glue_tsv(ctx: DataContext, relative: str, what: str, text_columns: List[str], label_column: str) -> datasets.Dataset:
-    path = ctx.file(relative, what)
-    with open(path, encoding="utf-8", newline="") as handle:
-        header = handle.readline().rstrip("\n").split("\t")
-    missing = [c for c in text_columns + [label_column] if c not in header]
-    if missing:
-        raise MalformedDataError(f"{path}:1: header lacks column(s) {missing}; it has {header}")
-    index = {name: i for i, name in enumerate(header)}
-    rows = []
-    for line, fields in read_tsv(path, columns=len(header), skip_header=True):
-        label = fields[index[label_column]]
-        if label not in BINARY_LABELS:
-            raise MalformedDataError(f"{path}:{line}: label must be 0 or 1, got {label!r}")
-        texts = [fields[index[c]] for c in text_columns]
-        rows.append({"id": f"{what}-{line}", "text_a": texts[0], "text_b": texts[1] if len(texts) > 1 else "",
-                     "label": int(label)})
-    return datasets.Dataset.from_list(rows, features=pawsx.FEATURES)
+COMMONSENSEQA = TaskSpec(
+    name="commonsenseqa", kind=TaskKind.multiple_choice, roles=INTER, order=9,
+    description="CommonsenseQA, 5 answers", display="CommonsenseQA", paper_name="CSQA", aliases=("csqa",),
+    splits=("train", "dev"),
+    local={split: Local(f"commonsenseqa/{split}_rand_split.jsonl", "csqa_jsonl") for split in ("train", "dev")},
+    hub=Hub("tau/commonsense_qa", splits={"train": "train", "dev": "validation"},
+            convert=hub_choices(lambda ex: ("", ex["question"], ex["choices"]["text"], ex["answerKey"]), _letter_label)),
+)
 
+SOCIALIQA = TaskSpec(
+    name="socialiqa", kind=TaskKind.multiple_choice, roles=INTER, order=10,
+    description="Social IQa, 3 answers", display="SocialIQA", paper_name="SIQA", aliases=("siqa",),
+    splits=("train", "dev"),
+    local={split: Local(f"socialiqa/{split}.jsonl", "siqa_jsonl") for split in ("train", "dev")},
+    hub=Hub("allenai/social_i_qa", revision=PARQUET, data_dir="default", splits={"train": "train", "dev": "validation"},
+            convert=hub_choices(lambda ex: (ex["context"], ex["question"], [ex["answerA"], ex["answerB"], ex["answerC"]],
+                                            ex["label"]), _int_label(base=1))),
+)
 
-def read_qqp(ctx: DataContext, split: str, lang: str) -> datasets.Dataset:
-    if ctx.source == DataSource.hub:
-        return _hub_pairs(ctx, "qqp", split, "question1", "question2")
-    return _read_glue_tsv(ctx, f"qqp/{_SPLIT_FILES[split]}.tsv", f"qqp {split}", ["question1", "question2"], "is_duplicate")
-
-
-def read_sst2(ctx: DataContext, split: str, lang: str) -> datasets.Dataset:
-    if ctx.source == DataSource.hub:
-        raw = ctx.hub_dataset("sst2", split, "en")
-        rows = [{"id": f"sst2-{split}-{i}", "text_a": ex["sentence"], "text_b": "", "label": int(ex["label"])}
-                for i, ex in enumerate(raw) if int(ex["label"]) >= 0]
-        return datasets.Dataset.from_list(rows, features=pawsx.FEATURES).remove_columns("text_b")
-    data = _read_glue_tsv(ctx, f"sst2/{_SPLIT_FILES[split]}.tsv", f"sst2 {split}", ["sentence"], "label")
-    return data.remove_columns("text_b")  # single sentences: no second segment
-
-
-# --- extractive QA --------------------------------------------------------------------------
-
-def read_squad_v2(ctx: DataContext, split: str, lang: str) -> datasets.Dataset:
-    """SQuAD 2.0: unanswerable questions keep empty answer lists (trained to point at <s>)."""
-    if ctx.source == DataSource.hub:
-        raw = ctx.hub_dataset("squad_v2", split, "en")
-        return raw.select_columns(["id", "title", "context", "question", "answers"]).cast(QA_FEATURES)
-    name = {"train": "train-v2.0.json", "dev": "dev-v2.0.json"}[split]
-    return datasets.Dataset.from_list(squad_rows(ctx.file(f"squad_v2/{name}", f"squad_v2 {split}")), features=QA_FEATURES)
-
-
-# --- multiple choice ------------------------------------------------------------------------
-
-def _choices(rows: List[Dict[str, Any]]) -> datasets.Dataset:
-    return datasets.Dataset.from_list(rows, features=MC_FEATURES)
-
-
-def read_hellaswag(ctx: DataContext, split: str, lang: str) -> datasets.Dataset:
-    if ctx.source == DataSource.hub:
-        raw = ctx.hub_dataset("hellaswag", split, "en")
-        items = ((str(ex["ind"]), ex["ctx"], list(ex["endings"]), ex["label"]) for ex in raw)
-    else:
-        path = ctx.file(f"hellaswag/hellaswag_{'val' if split == 'dev' else 'train'}.jsonl", f"hellaswag {split}")
-        items = []
-        for line, obj in read_jsonl(path):
-            require_keys(path, line, obj, ("ctx", "endings", "label"))
-            items.append((str(obj.get("ind", line)), obj["ctx"], list(obj["endings"]), obj["label"]))
-    return _choices([{"id": i, "context": ctx_, "question": "", "choices": endings, "label": int(label)}
-                     for i, ctx_, endings, label in items])
-
-
-def read_cosmosqa(ctx: DataContext, split: str, lang: str) -> datasets.Dataset:
-    if ctx.source == DataSource.hub:
-        records = list(ctx.hub_dataset("cosmosqa", split, "en"))
-    else:
-        path = ctx.file(f"cosmosqa/{'valid' if split == 'dev' else 'train'}.csv", f"cosmosqa {split}")
-        with open(path, encoding="utf-8", newline="") as handle:
-            records = list(csv.DictReader(handle))
-    rows = []
-    for n, rec in enumerate(records):
-        try:
-            rows.append({"id": str(rec.get("id", n)), "context": rec["context"], "question": rec["question"],
-                         "choices": [rec[f"answer{i}"] for i in range(4)], "label": int(rec["label"])})
-        except (KeyError, ValueError) as err:
-            raise MalformedDataError(f"cosmosqa {split} record {n + 1}: {err!r}") from err
-    return _choices(rows)
-
-
-def read_commonsenseqa(ctx: DataContext, split: str, lang: str) -> datasets.Dataset:
-    if ctx.source == DataSource.hub:
-        records = list(ctx.hub_dataset("commonsenseqa", split, "en"))
-    else:
-        path = ctx.file(f"commonsenseqa/{split}_rand_split.jsonl", f"commonsenseqa {split}")
-        records = [obj for _, obj in read_jsonl(path)]
-    rows = []
-    for n, rec in enumerate(records):
-        if isinstance(rec.get("question"), dict):  # the original release nests stem and choices
-            stem, choices = rec["question"]["stem"], rec["question"]["choices"]
-            labels, texts = [c["label"] for c in choices], [c["text"] for c in choices]
-        else:  # the Hub layout
-            stem, labels, texts = rec["question"], rec["choices"]["label"], rec["choices"]["text"]
-        if rec["answerKey"] not in labels:
-            raise MalformedDataError(f"commonsenseqa {split} record {n + 1}: answerKey {rec['answerKey']!r} not in {labels}")
-        rows.append({"id": rec["id"], "context": "", "question": stem, "choices": texts,
-                     "label": labels.index(rec["answerKey"])})
-    return _choices(rows)
-
-
-def read_socialiqa(ctx: DataContext, split: str, lang: str) -> datasets.Dataset:
-    if ctx.source == DataSource.hub:
-        records = list(ctx.hub_dataset("socialiqa", split, "en"))
-        labels = [str(rec["label"]) for rec in records]
-    else:
-        path = ctx.file(f"socialiqa/{split}.jsonl", f"socialiqa {split}")
-        label_path = ctx.file(f"socialiqa/{split}-labels.lst", f"socialiqa {split} labels")
-        records = [obj for _, obj in read_jsonl(path)]
-        labels = [line.strip() for line in label_path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        if len(labels) != len(records):
-            raise MalformedDataError(f"{label_path} has {len(labels)} labels for {len(records)} questions in {path}")
-    rows = []
-    for n, (rec, label) in enumerate(zip(records, labels)):
-        if label not in ("1", "2", "3"):
-            raise MalformedDataError(f"socialiqa {split} line {n + 1}: label must be 1, 2 or 3, got {label!r}")
-        rows.append({"id": f"socialiqa-{split}-{n}", "context": rec["context"], "question": rec["question"],
-                     "choices": [rec["answerA"], rec["answerB"], rec["answerC"]], "label": int(label) - 1})
-    return _choices(rows)
+SPECS = (QQP, SST2, HELLASWAG, COSMOSQA, COMMONSENSEQA, SOCIALIQA)

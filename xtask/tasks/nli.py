@@ -1,106 +1,92 @@
-"""Natural language inference: MNLI (English, intermediate task and XNLI's training data) and XNLI.
-
-Canonical columns: ``id`` (str), ``text_a`` (premise), ``text_b`` (hypothesis), ``label`` (int
-index into :data:`NLI_LABELS`).
-"""
+"""Natural language inference: MNLI (intermediate task, and XNLI's English training set), XNLI,
+and ANLI+ (ANLI rounds 1-3 + SNLI + MNLI under one 3-way head, the paper's strongest task)."""
 
 from __future__ import annotations
 
-from typing import Dict, List
+from typing import Any, Dict, List, Tuple
 
-import datasets
-
-from xtask.config import DataSource
-from xtask.data.readers import MalformedDataError, read_jsonl, read_pair_tsv, require_keys
-from xtask.data.sources import DataContext
+from xtask.data.canonical import LabelCheck
+from xtask.data.readers import MalformedDataError
+from xtask.tasks.spec import Hub, Local, Role, TaskKind, TaskSpec
 
 # The label order of MNLI and XNLI on the Hub (0 entailment, 1 neutral, 2 contradiction).
 NLI_LABELS = ("entailment", "neutral", "contradiction")
-_LABEL_IDS = {label: i for i, label in enumerate(NLI_LABELS)}
 # XNLI's raw files spell one label differently; XTREME's preprocessing maps it too.
-_LABEL_ALIASES = {"contradictory": "contradiction"}
-UNLABELLED = -1
+NLI_ALIASES = {"contradictory": "contradiction"}
+XNLI_LANGUAGES = ("ar", "bg", "de", "el", "en", "es", "fr", "hi", "ru", "sw", "th", "tr", "ur", "vi", "zh")
 
-XNLI_LANGUAGES = (
-    "ar", "bg", "de", "el", "en", "es", "fr", "hi", "ru", "sw", "th", "tr", "ur", "vi", "zh",
+
+def hub_pairs(a: str, b: str, drop_unlabelled: bool = True):
+    """A Hub converter for sentence pairs with an integer ``label`` (a ClassLabel index, or
+    0/1). ``drop_unlabelled``: rows labelled -1 are the datasets' "no gold label" (SNLI, MNLI:
+    no annotator consensus) and are dropped, as their own readers do; otherwise -1 marks an
+    unlabelled split (GLUE's test sets), which must be unlabelled as a whole."""
+
+    def convert(raw: Any, read: Any) -> Tuple[List[Dict[str, Any]], bool]:
+        check = LabelCheck()
+        rows = []
+        for i, ex in enumerate(raw):
+            label = -1 if ex["label"] is None else int(ex["label"])
+            if label < 0 and drop_unlabelled:
+                continue
+            if label >= len(read.task.labels):
+                raise MalformedDataError(f"{read.where} row {i}: label {label} outside {read.task.labels}")
+            check.see(f"{read.where} row {i}", label >= 0)
+            row = {"id": f"{read.task.name}-{read.split}-{read.lang}-{i}", "text_a": ex[a], "label": label}
+            if b:
+                row["text_b"] = ex[b]
+            rows.append(row)
+        return rows, check.verdict()
+
+    return convert
+
+
+MNLI = TaskSpec(
+    name="mnli", kind=TaskKind.classification, roles=frozenset({Role.inter, Role.data}),
+    description="MultiNLI, English 3-way NLI", display="MNLI", paper_name="MNLI", order=2,
+    labels=NLI_LABELS, label_aliases=NLI_ALIASES, splits=("train", "dev", "test"), split_aliases={"test": "dev"},
+    local={"train": Local("mnli/train.jsonl", "multinli_jsonl"), "dev": Local("mnli/dev_matched.jsonl", "multinli_jsonl")},
+    # XTREME's download ships MNLI's training set as XNLI's English training file; its dev is XNLI's.
+    xtreme_dir={"train": Local("xnli/train-en.tsv", "pair_tsv"), "dev": Local("xnli/dev-en.tsv", "pair_tsv")},
+    hub=Hub("nyu-mll/multi_nli", splits={"train": "train", "dev": "validation_matched"},
+            convert=hub_pairs("premise", "hypothesis")),
 )
 
-FEATURES = datasets.Features(
-    {
-        "id": datasets.Value("string"),
-        "text_a": datasets.Value("string"),
-        "text_b": datasets.Value("string"),
-        "label": datasets.Value("int64"),  # index into NLI_LABELS; -1 = unlabelled
-    }
+XNLI = TaskSpec(
+    name="xnli", kind=TaskKind.classification, roles=frozenset({Role.target}),
+    description="XNLI: NLI in 15 languages, trained on English MNLI", display="XNLI", paper_name="XNLI",
+    aliases=("nli",), group="classification", order=1,
+    languages=XNLI_LANGUAGES, labels=NLI_LABELS, label_aliases=NLI_ALIASES, train_task="mnli",
+    local={"dev": Local("xnli/dev-{lang}.tsv", "pair_tsv"), "test": Local("xnli/test-{lang}.tsv", "pair_tsv")},
+    hub=Hub("facebook/xnli", config="{lang}", splits={"train": "train", "dev": "validation", "test": "test"},
+            convert=hub_pairs("premise", "hypothesis", drop_unlabelled=False)),
 )
 
 
-def _label_id(raw: str, where: str) -> int:
-    label = _LABEL_ALIASES.get(raw.strip(), raw.strip())
-    if label not in _LABEL_IDS:
-        raise MalformedDataError(f"{where}: unknown NLI label {raw!r}; expected one of {list(NLI_LABELS)}")
-    return _LABEL_IDS[label]
-
-
-def _from_rows(rows: List[Dict[str, object]]) -> datasets.Dataset:
-    return datasets.Dataset.from_list(rows, features=FEATURES)
-
-
-def _read_xtreme_tsv(ctx: DataContext, relative: str, what: str, prefix: str) -> datasets.Dataset:
-    """XTREME's processed layout: ``premise<TAB>hypothesis[<TAB>label]``, no header."""
-    path = ctx.file(relative, what)
-    rows = [
-        {"id": f"{prefix}-{i}", "text_a": a, "text_b": b,
-         "label": UNLABELLED if lab is None else _label_id(lab, f"{path}:{line}")}
-        for i, (line, a, b, lab) in enumerate(read_pair_tsv(path))
-    ]
-    return _from_rows(rows)
-
-
-def _from_hub(ctx: DataContext, task: str, split: str, lang: str) -> datasets.Dataset:
-    """Hub copies use ``premise``/``hypothesis``/``label`` (int, -1 for unlabeled rows)."""
-    raw = ctx.hub_dataset(task, split, lang)
-    raw = raw.filter(lambda ex: ex["label"] is not None and ex["label"] >= 0)
-    prefix = f"{task}-{split}-{lang}"
-    return _from_rows(
-        [
-            {"id": f"{prefix}-{i}", "text_a": ex["premise"], "text_b": ex["hypothesis"], "label": ex["label"]}
-            for i, ex in enumerate(raw)
-        ]
+def _anli_round(round_: int) -> TaskSpec:
+    return TaskSpec(
+        name=f"anli_r{round_}", kind=TaskKind.classification, roles=frozenset({Role.data}),
+        description=f"ANLI round {round_} (part of ANLI+)", display=f"ANLI R{round_}",
+        labels=NLI_LABELS, splits=("train", "dev"),
+        local={split: Local(f"anli/R{round_}/{split}.jsonl", "anli_jsonl") for split in ("train", "dev")},
+        hub=Hub("facebook/anli", splits={"train": f"train_r{round_}", "dev": f"dev_r{round_}"},
+                convert=hub_pairs("premise", "hypothesis")),
     )
 
 
-def read_mnli(ctx: DataContext, split: str, lang: str) -> datasets.Dataset:
-    if lang != "en":
-        raise ValueError(f"mnli is English-only, got language {lang!r}")
-    if ctx.source == DataSource.hub:
-        return _from_hub(ctx, "mnli", split, lang)
-    if ctx.source == DataSource.xtreme_dir:
-        # XTREME ships MNLI's training set as XNLI's English training file; its dev is XNLI's.
-        name = "train" if split == "train" else split
-        return _read_xtreme_tsv(ctx, f"xnli/{name}-en.tsv", f"mnli {split}", f"mnli-{split}")
-    # mini: MultiNLI 1.0 jsonl layout.
-    file_name = {"train": "train.jsonl", "dev": "dev_matched.jsonl", "test": "dev_matched.jsonl"}[split]
-    path = ctx.file(f"mnli/{file_name}", f"mnli {split}")
-    rows = []
-    for line, obj in read_jsonl(path):
-        require_keys(path, line, obj, ("sentence1", "sentence2", "gold_label"))
-        if obj["gold_label"] == "-":  # no annotator consensus: MultiNLI's convention for unlabeled
-            continue
-        rows.append(
-            {
-                "id": str(obj.get("pairID", f"mnli-{split}-{line}")),
-                "text_a": obj["sentence1"],
-                "text_b": obj["sentence2"],
-                "label": _label_id(str(obj["gold_label"]), f"{path}:{line}"),
-            }
-        )
-    return _from_rows(rows)
+SNLI = TaskSpec(
+    name="snli", kind=TaskKind.classification, roles=frozenset({Role.data}),
+    description="SNLI 1.0 (part of ANLI+; pairs without a gold label dropped)", display="SNLI",
+    labels=NLI_LABELS, splits=("train", "dev"),
+    local={split: Local(f"snli/snli_1.0_{split}.jsonl", "snli_jsonl") for split in ("train", "dev")},
+    hub=Hub("stanfordnlp/snli", splits={"train": "train", "dev": "validation"}, convert=hub_pairs("premise", "hypothesis")),
+)
 
+ANLI_PLUS = TaskSpec(
+    name="anli_plus", kind=TaskKind.classification, roles=frozenset({Role.inter}),
+    description="ANLI rounds 1-3 + MNLI + SNLI, one 3-way NLI head", display="ANLI+", paper_name="ANLI+",
+    aliases=("anli",), labels=NLI_LABELS, splits=("train", "dev"),
+    parts=("anli_r1", "anli_r2", "anli_r3", "snli", "mnli"), order=1,
+)
 
-def read_xnli(ctx: DataContext, split: str, lang: str) -> datasets.Dataset:
-    if split == "train":
-        return read_mnli(ctx, "train", "en")
-    if ctx.source == DataSource.hub:
-        return _from_hub(ctx, "xnli", split, lang)
-    return _read_xtreme_tsv(ctx, f"xnli/{split}-{lang}.tsv", f"xnli {split} {lang}", f"xnli-{split}-{lang}")
+SPECS = (MNLI, XNLI, _anli_round(1), _anli_round(2), _anli_round(3), SNLI, ANLI_PLUS)

@@ -1,20 +1,16 @@
-"""Extractive QA in SQuAD v1.1 format: SQuAD (English training for XQuAD/MLQA), XQuAD, MLQA, TyDiQA-GoldP.
-
-Canonical columns (as the Hub's ``squad``): ``id``, ``title``, ``context``, ``question``,
-``answers`` = ``{"text": [...], "answer_start": [...]}`` (empty lists when unanswered/unlabelled).
-"""
+"""Extractive QA in SQuAD format: SQuAD v1.1 (English training for XQuAD and MLQA), SQuAD 2.0,
+XQuAD, MLQA, TyDiQA-GoldP."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any, Dict, List
+import logging
+from typing import Any, Dict, List, Tuple
 
-import datasets
-
-from xtask.config import DataSource
+from xtask.data.canonical import LabelCheck
 from xtask.data.readers import MalformedDataError
-from xtask.data.sources import DataContext
+from xtask.tasks.spec import Hub, Local, Role, TaskKind, TaskSpec
+
+log = logging.getLogger(__name__)
 
 XQUAD_LANGUAGES = ("en", "es", "de", "el", "ru", "tr", "ar", "vi", "th", "zh", "hi")
 MLQA_LANGUAGES = ("en", "es", "de", "ar", "hi", "vi", "zh")
@@ -24,106 +20,107 @@ TYDIQA_LANGUAGE_NAMES = {
     "ko": "korean", "ru": "russian", "sw": "swahili", "te": "telugu",
 }
 
-FEATURES = datasets.Features(
-    {
-        "id": datasets.Value("string"),
-        "title": datasets.Value("string"),
-        "context": datasets.Value("string"),
-        "question": datasets.Value("string"),
-        "answers": {
-            "text": datasets.Sequence(datasets.Value("string")),
-            "answer_start": datasets.Sequence(datasets.Value("int32")),
-        },
-    }
+
+def aligned_start(context: str, text: str, start: int) -> int:
+    """The offset of ``text`` in ``context``: ``start`` when it is there; else the occurrence a
+    stripped context shifted it from (google/xtreme's QA configs strip each context but keep
+    the original offsets, so an answer lies a few characters before its recorded start): the
+    only occurrence, or the nearest one at or before ``start``. -1 when it cannot be told."""
+    if context[start : start + len(text)] == text:
+        return start
+    found, at = [], context.find(text)
+    while at != -1:
+        found.append(at)
+        at = context.find(text, at + 1)
+    if len(found) == 1:
+        return found[0]
+    before = [at for at in found if at <= start]
+    return max(before) if before else -1
+
+
+def hub_squad(filter_language: bool = False):
+    """A Hub converter for SQuAD-like columns (``id``, ``title``, ``context``, ``question``,
+    ``answers``). Every answer offset is checked against its context and repaired where the
+    context was stripped (see :func:`aligned_start`); repairs are counted in the log.
+    ``filter_language``: google/xtreme's tydiqa config mixes languages; ids start with the name."""
+
+    def convert(raw: Any, read: Any) -> Tuple[List[Dict[str, Any]], bool]:
+        prefix = TYDIQA_LANGUAGE_NAMES.get(read.lang, read.lang) + "-"
+        check = LabelCheck()
+        rows, repaired, answers_seen = [], 0, 0
+        for i, ex in enumerate(raw):
+            if filter_language and not str(ex["id"]).startswith(prefix):
+                continue
+            texts, starts = [], []
+            for text, start in zip(ex["answers"]["text"], ex["answers"]["answer_start"]):
+                if not text:
+                    continue
+                answers_seen += 1
+                fixed = aligned_start(ex["context"], text, int(start))
+                if fixed < 0:
+                    raise MalformedDataError(f"{read.where} row {i} (id {ex['id']!r}): answer {text!r} is not at "
+                                             f"offset {start} of its context, nor found once in it")
+                repaired += fixed != int(start)
+                texts.append(text)
+                starts.append(fixed)
+            if not read.task.unanswerable:
+                check.see(f"{read.where} row {i} (id {ex['id']!r})", bool(texts))
+            rows.append({"id": str(ex["id"]), "title": ex.get("title") or "", "context": ex["context"],
+                         "question": ex["question"], "answers": {"text": texts, "answer_start": starts}})
+        if repaired:
+            log.warning("%s: repaired %d of %d answer offsets shifted by a stripped context", read.where, repaired,
+                        answers_seen)
+        return rows, True if read.task.unanswerable else check.verdict()
+
+    return convert
+
+
+SQUAD = TaskSpec(
+    name="squad", kind=TaskKind.qa, roles=frozenset({Role.inter, Role.data}),
+    description="SQuAD v1.1, English extractive QA", display="SQuAD", paper_name="SQuAD", order=5,
+    splits=("train", "dev"), metric="em_f1",
+    local={"train": Local("squad/train-v1.1.json", "squad_json"), "dev": Local("squad/dev-v1.1.json", "squad_json")},
+    hub=Hub("rajpurkar/squad", splits={"train": "train", "dev": "validation"}, convert=hub_squad()),
 )
 
+SQUAD_V2 = TaskSpec(
+    name="squad_v2", kind=TaskKind.qa, roles=frozenset({Role.inter}),
+    description="SQuAD 2.0, extractive QA with unanswerable questions", display="SQuAD 2.0", paper_name="SQuAD 2.0",
+    order=6, splits=("train", "dev"), metric="em_f1", unanswerable=True,
+    local={"train": Local("squad_v2/train-v2.0.json", "squad_json"), "dev": Local("squad_v2/dev-v2.0.json", "squad_json")},
+    hub=Hub("rajpurkar/squad_v2", splits={"train": "train", "dev": "validation"}, convert=hub_squad()),
+)
 
-def squad_rows(path: Path) -> List[Dict[str, Any]]:
-    """Flatten a SQuAD-format JSON file; every answer offset is checked against its context."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except json.JSONDecodeError as err:
-        raise MalformedDataError(f"{path}:{err.lineno}: not valid JSON ({err.msg})") from err
-    articles = data["data"] if isinstance(data, dict) and "data" in data else data
-    rows: List[Dict[str, Any]] = []
-    for article in articles:
-        for paragraph in article.get("paragraphs", []):
-            context = paragraph["context"]
-            for qa in paragraph["qas"]:
-                texts, starts = [], []
-                for answer in qa.get("answers", []):
-                    start, text = int(answer["answer_start"]), answer["text"]
-                    if not text:  # XTREME blanks the answers of its test files
-                        continue
-                    if context[start : start + len(text)] != text:
-                        raise MalformedDataError(
-                            f"{path}: question {qa['id']!r}: answer {text!r} is not at offset {start} of its context"
-                        )
-                    texts.append(text)
-                    starts.append(start)
-                rows.append(
-                    {
-                        "id": str(qa["id"]),
-                        "title": article.get("title", ""),
-                        "context": context,
-                        "question": qa["question"],
-                        "answers": {"text": texts, "answer_start": starts},
-                    }
-                )
-    return rows
+XQUAD = TaskSpec(
+    name="xquad", kind=TaskKind.qa, roles=frozenset({Role.target}),
+    description="XQuAD: SQuAD dev translated into 11 languages, trained on SQuAD v1.1", display="XQuAD",
+    paper_name="XQuAD", group="qa", order=5, languages=XQUAD_LANGUAGES, metric="em_f1",
+    # XQuAD is one evaluation set per language: dev and test both read it; it trains and selects on SQuAD.
+    train_task="squad", selection_task="squad", split_aliases={"dev": "test"},
+    local={"test": Local("xquad/xquad.{lang}.json", "squad_json")},
+    hub=Hub("google/xtreme", config="XQuAD.{lang}", splits={"test": "validation"}, convert=hub_squad()),
+)
 
+MLQA = TaskSpec(
+    name="mlqa", kind=TaskKind.qa, roles=frozenset({Role.target}),
+    description="MLQA: extractive QA in 7 languages, trained on SQuAD v1.1", display="MLQA", paper_name="MLQA",
+    group="qa", order=6, languages=MLQA_LANGUAGES, metric="em_f1", qa_normalisation="mlqa", train_task="squad",
+    local={split: Local(f"mlqa/MLQA_V1/{split}/{split}-context-{{lang}}-question-{{lang}}.json", "squad_json")
+           for split in ("dev", "test")},
+    hub=Hub("google/xtreme", config="MLQA.{lang}.{lang}", splits={"dev": "validation", "test": "test"}, convert=hub_squad()),
+)
 
-def _from_file(ctx: DataContext, relative: str, what: str) -> datasets.Dataset:
-    return datasets.Dataset.from_list(squad_rows(ctx.file(relative, what)), features=FEATURES)
+TYDIQA = TaskSpec(
+    name="tydiqa", kind=TaskKind.qa, roles=frozenset({Role.target}),
+    description="TyDiQA-GoldP: typologically diverse QA in 9 languages, trained on its English train set",
+    display="TyDiQA-GoldP", paper_name="TyDiQA", aliases=("tydiqagoldp",), group="qa", order=7,
+    languages=TYDIQA_LANGUAGES, metric="em_f1",
+    # TyDiQA-GoldP's dev set is XTREME's test set: there is no other labelled split to select on.
+    has_selection_set=False, split_aliases={"test": "dev"},
+    local={"train": Local("tydiqa/tydiqa-goldp-v1.1-train/tydiqa.goldp.en.train.json", "squad_json"),
+           "dev": Local("tydiqa/tydiqa-goldp-v1.1-dev/tydiqa.goldp.{lang}.dev.json", "squad_json")},
+    hub=Hub("google/xtreme", config="tydiqa", splits={"train": "train", "dev": "validation"},
+            convert=hub_squad(filter_language=True)),
+)
 
-
-def _from_hub(ctx: DataContext, task: str, split: str, lang: str) -> datasets.Dataset:
-    raw = ctx.hub_dataset(task, split, lang)
-    if task == "tydiqa":  # google/xtreme's tydiqa config mixes languages; ids start with the name
-        prefix = TYDIQA_LANGUAGE_NAMES[lang] + "-"
-        raw = raw.filter(lambda ex: ex["id"].startswith(prefix))
-    columns = ["id", "title", "context", "question", "answers"]
-    raw = raw.select_columns([c for c in columns if c in raw.column_names])
-    if "title" not in raw.column_names:
-        raw = raw.add_column("title", [""] * len(raw))
-    return raw.cast(FEATURES)
-
-
-def read_squad(ctx: DataContext, split: str, lang: str) -> datasets.Dataset:
-    if ctx.source == DataSource.hub:
-        return _from_hub(ctx, "squad", split, lang)
-    name = {"train": "train-v1.1.json", "dev": "dev-v1.1.json"}[split]
-    return _from_file(ctx, f"squad/{name}", f"squad {split}")
-
-
-def read_squad_dev(ctx: DataContext, split: str, lang: str) -> datasets.Dataset:
-    """Selection set of XQuAD: it has no dev split, XTREME selects on SQuAD v1.1 dev."""
-    return read_squad(ctx, "dev", "en")
-
-
-def read_xquad(ctx: DataContext, split: str, lang: str) -> datasets.Dataset:
-    if split == "train":  # XQuAD has no training set: XTREME trains on SQuAD v1.1.
-        return read_squad(ctx, "train", "en")
-    # XQuAD is one evaluation set per language: "dev" and "test" both read it.
-    if ctx.source == DataSource.hub:
-        return _from_hub(ctx, "xquad", split, lang)
-    return _from_file(ctx, f"xquad/xquad.{lang}.json", f"xquad {lang}")
-
-
-def read_mlqa(ctx: DataContext, split: str, lang: str) -> datasets.Dataset:
-    if split == "train":
-        return read_squad(ctx, "train", "en")
-    if ctx.source == DataSource.hub:
-        return _from_hub(ctx, "mlqa", split, lang)
-    relative = f"mlqa/MLQA_V1/{split}/{split}-context-{lang}-question-{lang}.json"
-    return _from_file(ctx, relative, f"mlqa {split} {lang}")
-
-
-def read_tydiqa(ctx: DataContext, split: str, lang: str) -> datasets.Dataset:
-    if ctx.source == DataSource.hub:
-        return _from_hub(ctx, "tydiqa", split, lang)
-    if split == "train":
-        return _from_file(ctx, "tydiqa/tydiqa-goldp-v1.1-train/tydiqa.goldp.en.train.json", "tydiqa train")
-    # TyDiQA-GoldP's dev set is XTREME's test set: there is no other labelled split.
-    return _from_file(ctx, f"tydiqa/tydiqa-goldp-v1.1-dev/tydiqa.goldp.{lang}.dev.json", f"tydiqa {split} {lang}")
+SPECS = (SQUAD, SQUAD_V2, XQUAD, MLQA, TYDIQA)

@@ -1,29 +1,21 @@
-"""Token tagging: UD part-of-speech (UDPOS) and WikiANN named entities (PAN-X).
-
-Canonical columns: ``id`` (str), ``tokens`` (list of words), ``tags`` (list of tag strings, one
-per word; empty for XTREME's unlabelled test files).
-"""
+"""Token tagging: UD part-of-speech (UDPOS), WikiANN named entities (PAN-X), and CCG
+supertagging (an intermediate task on the licensed CCGbank, read from a local copy)."""
 
 from __future__ import annotations
 
 import functools
-import gzip
-import re
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
-import datasets
-
-from xtask.config import DataSource
+from xtask.data.canonical import LabelCheck
 from xtask.data.readers import MalformedDataError
-from xtask.data.sources import DataContext, MissingDataError
+from xtask.tasks.spec import Hub, Local, Role, TaskKind, TaskSpec
 
 UPOS_TAGS = (
     "ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM",
     "PART", "PRON", "PROPN", "PUNCT", "SCONJ", "SYM", "VERB", "X",
 )
 PANX_TAGS = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC")
-
 UDPOS_LANGUAGES = tuple(
     "af ar bg de el en es et eu fa fi fr he hi hu id it ja kk ko mr nl pt ru ta te th tl tr ur vi yo zh".split()
 )
@@ -40,103 +32,49 @@ UDPOS_HUB_NAMES = {
     "vi": "Vietnamese", "yo": "Yoruba", "zh": "Chinese",
 }
 
-FEATURES = datasets.Features(
-    {
-        "id": datasets.Value("string"),
-        "tokens": datasets.Sequence(datasets.Value("string")),
-        "tags": datasets.Sequence(datasets.Value("string")),
-    }
+
+def hub_tags(column: str):
+    """A Hub converter for ``tokens`` + a tag column (ClassLabel indices, or tag strings)."""
+
+    def convert(raw: Any, read: Any) -> Tuple[List[Dict[str, Any]], bool]:
+        feature = raw.features[column]
+        names: Optional[List[str]] = getattr(getattr(feature, "feature", None), "names", None)
+        valid = set(read.task.labels)
+        check = LabelCheck()
+        rows = []
+        for i, ex in enumerate(raw):
+            tags = [names[t] if names else str(t) for t in ex[column]]
+            unknown = [t for t in tags if t not in valid]
+            if unknown:
+                raise MalformedDataError(f"{read.where} row {i}: unknown tag {unknown[0]!r}; valid tags: {', '.join(read.task.labels)}")
+            check.see(f"{read.where} row {i}", bool(tags))
+            rows.append({"id": f"{read.task.name}-{read.split}-{read.lang}-{i}", "tokens": list(ex["tokens"]), "tags": tags})
+        return rows, check.verdict()
+
+    return convert
+
+
+UDPOS = TaskSpec(
+    name="udpos", kind=TaskKind.tagging, roles=frozenset({Role.target}),
+    description="Universal Dependencies part-of-speech tagging in 33 languages", display="UDPOS", paper_name="POS",
+    aliases=("pos",), group="tagging", order=3,
+    languages=UDPOS_LANGUAGES, labels=UPOS_TAGS, metric="f1",
+    # XTREME's UD v2.5 release has no dev set for these (its download has test only).
+    lacks_split={"dev": ("kk", "th", "tl", "yo")},
+    local={split: Local(f"udpos/{split}-{{lang}}.tsv", "word_tag") for split in ("train", "dev", "test")},
+    hub=Hub("google/xtreme", config="udpos.{lang}", splits={"train": "train", "dev": "validation", "test": "test"},
+            lang_names=UDPOS_HUB_NAMES, convert=hub_tags("pos_tags")),
 )
 
-
-def read_word_tag_file(path: Path, valid_tags: Tuple[str, ...]) -> Iterator[Tuple[List[str], List[str]]]:
-    """XTREME's processed layout: ``word<TAB>tag`` per line (or ``word`` alone in unlabelled
-    test files), a blank line between sentences."""
-    tokens: List[str] = []
-    tags: List[str] = []
-    with open(path, encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            line = line.rstrip("\n")
-            if not line.strip():
-                if tokens:
-                    yield tokens, tags
-                tokens, tags = [], []
-                continue
-            fields = line.split("\t")
-            if len(fields) > 2:
-                raise MalformedDataError(f"{path}:{line_no}: expected 'word<TAB>tag', got {len(fields)} columns")
-            tokens.append(fields[0])
-            if len(fields) == 2:
-                if fields[1] not in valid_tags:
-                    raise MalformedDataError(
-                        f"{path}:{line_no}: unknown tag {fields[1]!r}; valid tags: {', '.join(valid_tags)}"
-                    )
-                tags.append(fields[1])
-            if tags and len(tags) != len(tokens):
-                raise MalformedDataError(f"{path}:{line_no}: some words of this sentence have tags, some not")
-    if tokens:
-        yield tokens, tags
-
-
-def read_conllu(path: Path) -> Iterator[Tuple[List[str], List[str]]]:
-    """Words and UPOS tags of a CoNLL-U treebank (``.conllu`` or ``.conllu.gz``).
-
-    Keeps syntactic words and skips multi-word token ranges (``3-4``) and empty nodes (``5.1``).
-    """
-    opener = gzip.open if str(path).endswith(".gz") else open
-    tokens: List[str] = []
-    tags: List[str] = []
-    with opener(path, "rt", encoding="utf-8") as handle:  # type: ignore[operator]
-        for line_no, line in enumerate(handle, start=1):
-            line = line.rstrip("\n")
-            if not line:
-                if tokens:
-                    yield tokens, tags
-                tokens, tags = [], []
-                continue
-            if line.startswith("#"):
-                continue
-            fields = line.split("\t")
-            if len(fields) != 10:
-                raise MalformedDataError(f"{path}:{line_no}: expected 10 CoNLL-U columns, got {len(fields)}")
-            if "-" in fields[0] or "." in fields[0]:
-                continue
-            tokens.append(fields[1])
-            tags.append(fields[3])
-    if tokens:
-        yield tokens, tags
-
-
-def _dataset(sentences: Iterator[Tuple[List[str], List[str]]], prefix: str) -> datasets.Dataset:
-    rows = [{"id": f"{prefix}-{i}", "tokens": t, "tags": g} for i, (t, g) in enumerate(sentences)]
-    return datasets.Dataset.from_list(rows, features=FEATURES)
-
-
-def _from_hub(ctx: DataContext, task: str, split: str, lang: str, column: str, hub_lang: str) -> datasets.Dataset:
-    raw = ctx.hub_dataset(task, split, hub_lang)
-    names: Optional[List[str]] = getattr(raw.features[column].feature, "names", None)
-    return _dataset(
-        (
-            (list(ex["tokens"]), [names[t] if names else str(t) for t in ex[column]])
-            for ex in raw
-        ),
-        f"{task}-{split}-{lang}",
-    )
-
-
-def read_udpos(ctx: DataContext, split: str, lang: str) -> datasets.Dataset:
-    if ctx.source == DataSource.hub:
-        return _from_hub(ctx, "udpos", split, lang, "pos_tags", UDPOS_HUB_NAMES.get(lang, lang))
-    path = ctx.file(f"udpos/{split}-{lang}.tsv", f"udpos {split} {lang}")
-    return _dataset(read_word_tag_file(path, UPOS_TAGS), f"udpos-{split}-{lang}")
-
-
-def read_panx(ctx: DataContext, split: str, lang: str) -> datasets.Dataset:
-    if ctx.source == DataSource.hub:
-        return _from_hub(ctx, "panx", split, lang, "ner_tags", lang)
-    path = ctx.file(f"panx/{split}-{lang}.tsv", f"panx {split} {lang}")
-    return _dataset(read_word_tag_file(path, PANX_TAGS), f"panx-{split}-{lang}")
-
+PANX = TaskSpec(
+    name="panx", kind=TaskKind.tagging, roles=frozenset({Role.target}),
+    description="PAN-X (WikiANN) named entity recognition in 40 languages", display="PAN-X", paper_name="NER",
+    aliases=("ner", "wikiann"), group="tagging", order=4,
+    languages=PANX_LANGUAGES, labels=PANX_TAGS, metric="f1",
+    local={split: Local(f"panx/{split}-{{lang}}.tsv", "word_tag") for split in ("train", "dev", "test")},
+    hub=Hub("google/xtreme", config="PAN-X.{lang}", splits={"train": "train", "dev": "validation", "test": "test"},
+            convert=hub_tags("ner_tags")),
+)
 
 
 # --- CCG supertagging (intermediate task; CCGbank is licensed, read from a local copy) ---------
@@ -146,55 +84,56 @@ CCGBANK_HELP = (
     "CCGbank is licensed by the LDC (LDC2005T13) and cannot be downloaded by xtask: obtain it, then set "
     "data.ccgbank=/path/to/ccgbank_1_1/data/AUTO (the folder with sections 00..24 of *.auto files)."
 )
-_CCG_LEAF = re.compile(r"<L (\S+) \S+ \S+ (\S+) \S+>")
 
 
-def read_ccg_auto(path: Path) -> Iterator[Tuple[List[str], List[str]]]:
-    """Sentences of a CCGbank ``.auto`` file: (words, lexical categories) from its leaves."""
-    with open(path, encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if line.startswith("ID=") or not line.strip():
-                continue
-            leaves = _CCG_LEAF.findall(line)
-            if not leaves:
-                raise MalformedDataError(f"{path}:{line_no}: no CCG leaves (<L CAT POS POS WORD CAT>) in this derivation")
-            yield [word for _, word in leaves], [cat for cat, _ in leaves]
-
-
-def ccg_root(ctx: DataContext) -> Path:
-    if ctx.ccgbank is not None:
-        root = Path(ctx.ccgbank)
-    elif ctx.source == DataSource.mini and ctx.root is not None:
-        root = ctx.root / "ccg" / "AUTO"
-    else:
-        raise MissingDataError("data.ccgbank is not set. " + CCGBANK_HELP)
-    if not root.is_dir():
-        raise MissingDataError(f"CCGbank folder not found: {root}. " + CCGBANK_HELP)
-    return root
-
-
-def _ccg_sentences(root: Path, split: str) -> List[Tuple[List[str], List[str]]]:
-    files = [f for section in CCG_SECTIONS[split] for f in sorted((root / section).glob("*.auto"))]
-    if not files:
-        raise MissingDataError(f"no CCGbank {split} files (sections {CCG_SECTIONS[split]}) under {root}. " + CCGBANK_HELP)
-    return [sentence for f in files for sentence in read_ccg_auto(f)]
+def ccg_files(root: Path, split: str) -> List[Path]:
+    return [f for section in CCG_SECTIONS[split] for f in sorted((Path(root) / section).glob("*.auto"))]
 
 
 @functools.lru_cache(maxsize=4)
 def ccg_categories(root: Path) -> Tuple[str, ...]:
     """The supertag inventory: every category of the training sections, most frequent first."""
+    from xtask.data.parsers import ccg_auto
+
     counts: Dict[str, int] = {}
-    for _, cats in _ccg_sentences(root, "train"):
-        for cat in cats:
-            counts[cat] = counts.get(cat, 0) + 1
+    for path in ccg_files(root, "train"):
+        rows, _ = ccg_auto(path, CCG, {})
+        for row in rows:
+            for cat in row["tags"]:
+                counts[cat] = counts.get(cat, 0) + 1
+    if not counts:
+        raise MalformedDataError(f"no CCGbank training sections ({CCG_SECTIONS['train'][0]}..{CCG_SECTIONS['train'][-1]}) "
+                                 f"under {root}. " + CCGBANK_HELP)
     return tuple(sorted(counts, key=lambda c: (-counts[c], c)))
 
 
-def read_ccg(ctx: DataContext, split: str, lang: str) -> datasets.Dataset:
-    """Dev/test categories unseen in training are kept; the tagger cannot predict them (they are
-    ignored in its loss and count as errors in its accuracy)."""
-    return _dataset(iter(_ccg_sentences(ccg_root(ctx), split)), f"ccg-{split}")
+def _ccg_labels(ctx: Any) -> Tuple[str, ...]:
+    from xtask.data.sources import MissingDataError
+
+    root = ccg_root(ctx)
+    if not root.is_dir():
+        raise MissingDataError(f"CCGbank folder not found: {root}. " + CCGBANK_HELP)
+    return ccg_categories(root)
 
 
-def ccg_labels(ctx: DataContext) -> Tuple[str, ...]:
-    return ccg_categories(ccg_root(ctx))
+def ccg_root(ctx: Any) -> Path:
+    """data.ccgbank, or the mini copy's ccg/AUTO under data=mini."""
+    from xtask.config import DataSource
+    from xtask.data.sources import MissingDataError
+
+    if ctx.ccgbank:
+        return Path(ctx.ccgbank)
+    if ctx.source == DataSource.mini and ctx.root is not None:
+        return ctx.root / "ccg" / "AUTO"
+    raise MissingDataError("data.ccgbank is not set. " + CCGBANK_HELP)
+
+
+CCG = TaskSpec(
+    name="ccg", kind=TaskKind.tagging, roles=frozenset({Role.inter}),
+    description="CCG supertagging on CCGbank (licensed: local copy)", display="CCG", paper_name="CCG", order=11,
+    splits=("train", "dev", "test"), labels_from=_ccg_labels, metric="f1",
+    local={split: Local(".", "ccg_sections", {"sections": CCG_SECTIONS[split]}) for split in CCG_SECTIONS},
+    local_root=ccg_root,
+)
+
+SPECS = (UDPOS, PANX, CCG)

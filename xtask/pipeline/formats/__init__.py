@@ -9,7 +9,7 @@ from xtask.pipeline.formats.classification import ClassificationFormat
 from xtask.pipeline.formats.multiple_choice import MultipleChoiceFormat
 from xtask.pipeline.formats.qa import QAFormat
 from xtask.pipeline.formats.tagging import TaggingFormat
-from xtask.tasks.base import Task, TaskKind
+from xtask.tasks.spec import TaskKind, TaskSpec as Task
 
 _FORMATS: Dict[TaskKind, TaskFormat] = {
     TaskKind.classification: ClassificationFormat(),

@@ -2,7 +2,7 @@
 
 A format turns a task's canonical columns into model features, builds the Trainer that selects
 on the English dev set, and predicts an evaluation set into XTREME's submission format
-(``file_suffix`` + ``serialize``) with the gold answers beside it when the set has them.
+(the spec's ``submission`` layout, xtask.scoring.files.write_labels) with the gold answers beside it when the set has them.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict, Optional
 
 import datasets
 
-from xtask.tasks.base import Task
+from xtask.tasks.spec import TaskSpec as Task
 
 
 @dataclass
@@ -27,8 +27,7 @@ class Prediction:
 
 class TaskFormat:
     auto_model: str = ""  # name of the transformers Auto class with the right head
-    file_suffix: str = "tsv"
-    metric: str = ""  # selects checkpoints on the English dev set and names the task score
+    metric: str = ""  # the dev metric that selects checkpoints (the spec's headline metric)
 
     def load_model(self, init_path: str, task: Task) -> Any:
         import transformers
@@ -42,10 +41,6 @@ class TaskFormat:
             "id2label": dict(enumerate(task.labels)),
             "label2id": task.label2id,
         }
-
-    def task_score(self, scores: Dict[str, float]) -> float:
-        """One language's contribution to the task score (XTREME's ``avg_metric``)."""
-        return scores[self.metric]
 
     def encode_train(self, dataset: datasets.Dataset, tokenizer: Any, max_length: int, task: Task) -> datasets.Dataset:
         """Model inputs with ``labels`` for training and for dev-set selection."""
@@ -83,7 +78,3 @@ class TaskFormat:
 
     def predict(self, trainer: Any, task: Task, raw: datasets.Dataset, hp: Any, lang: str) -> Prediction:
         raise NotImplementedError
-
-    def serialize(self, payload: Any) -> str:
-        """Text of a predictions or labels file in XTREME's layout."""
-        return "".join(f"{line}\n" for line in payload)

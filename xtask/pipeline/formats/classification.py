@@ -9,7 +9,7 @@ import numpy as np
 
 from xtask.pipeline.formats.base import Prediction, TaskFormat
 from xtask.scoring.metrics import accuracy
-from xtask.tasks.base import Task
+from xtask.tasks.spec import TaskSpec as Task
 
 UNLABELLED = -1
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from xtask.pipeline.formats.base import Prediction, TaskFormat
 from xtask.scoring.metrics import mlqa_em_f1, squad_em_f1, squad_v2_em_f1
-from xtask.tasks.base import Task
+from xtask.tasks.spec import TaskSpec as Task
 
 META = ("example", "offset_mapping")
 
@@ -48,8 +48,35 @@ def squad_json(raw: datasets.Dataset) -> Dict[str, Any]:
     return {"version": "1.1", "data": articles}
 
 
+def truncate_questions(questions: List[str], tokenizer: Any, max_query_length: int) -> Tuple[List[str], int]:
+    """Questions cut to ``max_query_length`` tokens (as XTREME's and HF's reference scripts do:
+    a longer question would leave no room for the context), and the longest one's token count.
+    Leading spaces are dropped (they only waste window room)."""
+    questions = [q.lstrip() for q in questions]
+    enc = tokenizer(questions, add_special_tokens=False, return_offsets_mapping=True)
+    kept, longest = [], 0
+    for question, ids, offsets in zip(questions, enc["input_ids"], enc["offset_mapping"]):
+        if len(ids) > max_query_length:
+            question = question[: offsets[max_query_length - 1][1]]
+            ids = ids[:max_query_length]
+        kept.append(question)
+        longest = max(longest, len(ids))
+    return kept, longest
+
+
+def window_stride(tokenizer: Any, max_length: int, doc_stride: int, longest_question: int) -> int:
+    """The overlap of consecutive windows: ``doc_stride``, but below the room the longest
+    question leaves for context (the tokenizer cannot overlap windows by more than that)."""
+    room = max_length - longest_question - tokenizer.num_special_tokens_to_add(pair=True)
+    if room < 2:
+        raise ValueError(f"max_length={max_length} leaves no room for the context after a {longest_question}-token "
+                         "question: raise max_length or lower max_query_length")
+    return max(0, min(doc_stride, room - 1))
+
+
 def encode_windows(
-    raw: datasets.Dataset, tokenizer: Any, max_length: int, doc_stride: int, with_positions: bool
+    raw: datasets.Dataset, tokenizer: Any, max_length: int, doc_stride: int, with_positions: bool,
+    max_query_length: int = 64,
 ) -> datasets.Dataset:
     """One feature per window; ``start_positions``/``end_positions`` when ``with_positions``,
     else the bookkeeping needed to map predicted tokens back to context characters."""
@@ -57,12 +84,13 @@ def encode_windows(
         raise ValueError("QA windows assume right padding (question first, then context)")
 
     def encode(batch: Dict[str, List[Any]], indices: List[int]) -> Dict[str, Any]:
+        questions, longest = truncate_questions(batch["question"], tokenizer, max_query_length)
         enc = tokenizer(
-            [q.lstrip() for q in batch["question"]],  # leading spaces only waste window room
+            questions,
             batch["context"],
             truncation="only_second",
             max_length=max_length,
-            stride=doc_stride,
+            stride=window_stride(tokenizer, max_length, doc_stride, longest),
             return_overflowing_tokens=True,
             return_offsets_mapping=True,
         )
@@ -145,7 +173,6 @@ def best_spans(
 
 class QAFormat(TaskFormat):
     auto_model = "AutoModelForQuestionAnswering"
-    file_suffix = "json"
     metric = "f1"  # selects checkpoints; the task score is (EM + F1) / 2 as in XTREME
 
     def head_kwargs(self, task: Task) -> Dict[str, Any]:
@@ -153,32 +180,25 @@ class QAFormat(TaskFormat):
         # otherwise hand its num_labels to the QA head.
         return {"num_labels": 2}
 
-    def task_score(self, scores: Dict[str, float]) -> float:
-        return (scores["exact_match"] + scores["f1"]) / 2
-
     def encode_for_training(self, dataset: datasets.Dataset, tokenizer: Any, task: Task, hp: Any) -> datasets.Dataset:
-        return encode_windows(dataset, tokenizer, hp.max_length, hp.doc_stride, with_positions=True)
-
-    @staticmethod
-    def _unanswerable(raw: datasets.Dataset) -> bool:
-        """SQuAD 2.0-style data: some questions have no answer (and are not unlabelled test data)."""
-        texts = [a["text"] for a in raw["answers"]]
-        return any(not t for t in texts) and any(t for t in texts)
+        return encode_windows(dataset, tokenizer, hp.max_length, hp.doc_stride, with_positions=True,
+                              max_query_length=hp.max_query_length)
 
     def score(self, raw: datasets.Dataset, answers: Dict[str, str], task: Task, lang: str) -> Dict[str, float]:
         data = squad_json(raw)["data"]
-        if task.name == "mlqa":
+        if task.qa_normalisation == "mlqa":
             return mlqa_em_f1(data, answers, lang)
-        if self._unanswerable(raw):
+        if task.unanswerable:
             return squad_v2_em_f1(data, answers)
         return squad_em_f1(data, answers)
 
-    def answer(self, trainer: Any, raw: datasets.Dataset, hp: Any) -> Dict[str, str]:
-        features = encode_windows(raw, trainer.processing_class, hp.max_length, hp.doc_stride, with_positions=False)
+    def answer(self, trainer: Any, raw: datasets.Dataset, hp: Any, task: Task) -> Dict[str, str]:
+        features = encode_windows(raw, trainer.processing_class, hp.max_length, hp.doc_stride, with_positions=False,
+                                  max_query_length=hp.max_query_length)
         output = trainer.predict(features.remove_columns(list(META)), metric_key_prefix="predict")
         start_logits, end_logits = output.predictions[:2]
         return best_spans(raw, features, start_logits, end_logits, hp.n_best, hp.max_answer_length,
-                          allow_no_answer=self._unanswerable(raw))
+                          allow_no_answer=task.unanswerable)
 
     def build_trainer(self, *, model, args, train_set, dev_raw, tokenizer, task, hp):  # type: ignore[override]
         from transformers import Trainer
@@ -187,14 +207,15 @@ class QAFormat(TaskFormat):
         train_features = self.encode_for_training(train_set, tokenizer, task, hp)
         dev_features = None
         if dev_raw is not None:
-            dev_features = encode_windows(dev_raw, tokenizer, hp.max_length, hp.doc_stride, with_positions=False)
+            dev_features = encode_windows(dev_raw, tokenizer, hp.max_length, hp.doc_stride, with_positions=False,
+                                          max_query_length=hp.max_query_length)
             dev_features = dev_features.remove_columns(list(META))
 
         class QuestionAnsweringTrainer(Trainer):
             """Evaluates by answering the dev questions, since window logits are not a metric."""
 
             def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix="eval"):  # type: ignore[override]
-                answers = fmt.answer(self, dev_raw, hp)
+                answers = fmt.answer(self, dev_raw, hp, task)
                 metrics = {f"{metric_key_prefix}_{k}": v for k, v in fmt.score(dev_raw, answers, task, "en").items()}
                 self.log(metrics)
                 self.control = self.callback_handler.on_evaluate(self.args, self.state, self.control, metrics)
@@ -210,12 +231,7 @@ class QAFormat(TaskFormat):
         )
 
     def predict(self, trainer: Any, task: Task, raw: datasets.Dataset, hp: Any, lang: str) -> Prediction:
-        answers = self.answer(trainer, raw, hp)
-        if not any(raw["answers"][i]["text"] for i in range(len(raw))):
+        answers = self.answer(trainer, raw, hp, task)
+        if not task.unanswerable and not any(raw["answers"][i]["text"] for i in range(len(raw))):
             return Prediction(answers, None, None, len(raw))
         return Prediction(answers, squad_json(raw), self.score(raw, answers, task, lang), len(raw))
-
-    def serialize(self, payload: Any) -> str:
-        import json
-
-        return json.dumps(payload, ensure_ascii=False, indent=1) + "\n"

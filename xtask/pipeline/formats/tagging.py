@@ -14,7 +14,7 @@ import numpy as np
 
 from xtask.pipeline.formats.base import Prediction, TaskFormat
 from xtask.scoring.metrics import tagging_f1
-from xtask.tasks.base import Task
+from xtask.tasks.spec import TaskSpec as Task
 
 IGNORE = -100  # label of special tokens and non-first subwords: no loss, no prediction
 META = ("example", "word_start", "positions")  # per-chunk bookkeeping, not model inputs
@@ -118,7 +118,3 @@ class TaggingFormat(TaskFormat):
         if any(not tags for tags in gold):
             return Prediction(predicted, None, None, len(raw))
         return Prediction(predicted, gold, tagging_f1(gold, predicted), len(raw))
-
-    def serialize(self, payload: Any) -> str:
-        """One tag per line, a blank line after each sentence (XTREME's tag files)."""
-        return "".join("".join(f"{tag}\n" for tag in sentence) + "\n" for sentence in payload)

@@ -16,7 +16,7 @@ from typing import Any, Dict, Mapping, Tuple
 import torch
 from torch import nn
 
-from xtask.tasks.base import Task, TaskKind
+from xtask.tasks.spec import TaskKind, TaskSpec as Task
 
 MLM_TASK = "mlm"
 HEADS_FILE = "heads.safetensors"

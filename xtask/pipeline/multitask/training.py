@@ -21,7 +21,7 @@ from torch.utils.data import DataLoader
 from xtask.pipeline.formats import format_for
 from xtask.pipeline.multitask.model import MLM_TASK, MultiTaskModel, head_spec
 from xtask.pipeline.multitask.sampler import TaskSampler
-from xtask.tasks.base import Task
+from xtask.tasks.spec import TaskSpec as Task
 from xtask.pipeline import preemption
 from xtask.pipeline.training import (
     PhaseResult, PhaseRun, cap_examples, checkpoint_step, fit_max_length, last_checkpoint, training_arguments,

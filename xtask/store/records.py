@@ -1,0 +1,197 @@
+"""A cell's records on disk, typed: what it is (``spec.json``), how it is doing (``status.json``)
+and what it found (``results.json``). Each is a versioned dataclass written atomically; reading
+one never raises on a damaged file: it comes back as :class:`Damaged`, naming the file and what
+is wrong, so one bad record never stops a command that reads a thousand.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Type, TypeVar, Union
+
+from xtask.atomic import write_json_atomic
+
+SPEC_FILE = "spec.json"
+STATUS_FILE = "status.json"
+RESULTS_FILE = "results.json"
+# On-disk layout version of the records (not of what a phase computes: see identity.PHASE_VERSIONS).
+SCHEMA = 2
+
+
+@dataclass(frozen=True)
+class Damaged:
+    """A record that exists but cannot be read: which file, and why."""
+
+    path: Path
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path.name} is damaged ({self.reason})"
+
+
+@dataclass
+class CellSpec:
+    """What a cell is, written when it first starts and never changed: its identity."""
+
+    key: str  # hash of the cell's explicit inputs (see xtask.store.identity)
+    model: str
+    inter: str
+    setting: str  # inter plus its variant tags (e.g. sst2+mlm0.25): the report's row
+    target: str
+    seed: int
+    versions: Dict[str, int]  # results version of each phase it runs (inter, target)
+    inputs: Dict[str, Any]  # the explicit inputs the key hashes (fields at their default left out)
+    inter_key: Optional[str] = None  # the phase-1 encoder's key (None for inter=none)
+    inter_inputs: Optional[Dict[str, Any]] = None  # the inputs that key hashes
+    # The key of this cell's inter=none twin (same model, target, data, phase-2 settings, seed):
+    # the baseline a report subtracts, found in the store wherever it was run.
+    baseline_key: Optional[str] = None
+    # Grouping: cells that differ in nothing but the seed share it (reports average over them).
+    group: str = ""
+    config: Dict[str, Any] = field(default_factory=dict)  # the resolved config, for people
+    created: float = 0.0
+    schema: int = SCHEMA
+
+
+@dataclass
+class Status:
+    """How a cell is doing: written at each transition (running, interrupted, done, failed)."""
+
+    state: str
+    time: float
+    attempts: int = 0
+    host: Optional[str] = None
+    pid: Optional[int] = None
+    slurm_job: Optional[str] = None
+    since: Optional[float] = None  # when this attempt started
+    error: Optional[str] = None
+    traceback: Optional[str] = None
+    score: Optional[float] = None
+    schema: int = SCHEMA
+
+
+@dataclass
+class LanguageScore:
+    metrics: Dict[str, float]  # e.g. {"accuracy": 61.2} or {"exact_match": .., "f1": ..}
+    score: float  # the language's share of the task score ((EM + F1) / 2 for QA)
+    n: int
+
+
+@dataclass
+class TargetScores:
+    """The target's evaluation: per-language metrics and the task score."""
+
+    task: str
+    split: str
+    metric: str  # the headline metric (accuracy, f1)
+    score_name: str  # what ``average`` is ("accuracy", "F1", "(EM + F1) / 2")
+    languages: List[str]  # evaluated (predictions written for each)
+    per_language: Dict[str, LanguageScore]  # only the labelled ones
+    averages: Dict[str, float]  # each metric's mean over the labelled languages
+    # The task score over the labelled languages; None when no language has labels (test
+    # sets with hidden labels): predictions only.
+    average: Optional[float]
+    unlabelled: List[str] = field(default_factory=list)  # predictions only
+    # Languages of the benchmark's list not evaluated, and why ("no dev split", "not requested").
+    left_out: Dict[str, str] = field(default_factory=dict)
+    extra: Dict[str, Any] = field(default_factory=dict)  # e.g. the retrieval layer
+
+    @property
+    def partial(self) -> bool:
+        """Averaged over a subset of the benchmark's languages: not comparable with published numbers."""
+        return bool(self.left_out) or bool(self.unlabelled and self.per_language)
+
+
+@dataclass
+class Results:
+    """What a finished cell found. Written last, atomically: its presence means complete."""
+
+    key: str
+    versions: Dict[str, int]
+    scores: TargetScores
+    phases: Dict[str, Any]  # per-phase training metrics (inter: from the cache entry)
+    timings: Dict[str, float]
+    environment: Dict[str, Any]  # library versions, git commit, host, SLURM job
+    started_from: str  # the pretrained model or the phase-1 encoder folder
+    schema: int = SCHEMA
+
+
+Record = TypeVar("Record", CellSpec, Status, Results)
+
+
+def write(folder: Path, record: Union[CellSpec, Status, Results]) -> None:
+    name = {CellSpec: SPEC_FILE, Status: STATUS_FILE, Results: RESULTS_FILE}[type(record)]
+    write_json_atomic(Path(folder) / name, _clean(dataclasses.asdict(record)))
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN/inf as null (a wrong number is worse than none)."""
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _load(path: Path) -> Union[None, Damaged, Dict[str, Any]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        return Damaged(path, f"unreadable: {err.strerror or err}")
+    try:
+        data = json.loads(text)
+    except ValueError as err:
+        return Damaged(path, f"not valid JSON: {err}" if text.strip() else "empty")
+    if not isinstance(data, dict):
+        return Damaged(path, f"holds a JSON {type(data).__name__}, not an object")
+    return data
+
+
+def _typed(cls: Type[Record], data: Mapping[str, Any], path: Path) -> Union[Record, Damaged]:
+    names = {f.name for f in dataclasses.fields(cls)}
+    required = [f.name for f in dataclasses.fields(cls)
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]  # type: ignore[misc]
+    missing = [name for name in required if name not in data]
+    if missing:
+        return Damaged(path, f"lacks {', '.join(missing)}")
+    try:
+        values = {k: v for k, v in data.items() if k in names}
+        if cls is Results:
+            scores = dict(values["scores"])
+            scores["per_language"] = {lang: LanguageScore(**s) for lang, s in (scores.get("per_language") or {}).items()}
+            values["scores"] = TargetScores(**scores)
+        return cls(**values)
+    except (TypeError, ValueError, KeyError, AttributeError) as err:
+        return Damaged(path, f"unexpected content ({type(err).__name__}: {err})")
+
+
+def read_spec(folder: Path) -> Union[None, Damaged, CellSpec]:
+    data = _load(Path(folder) / SPEC_FILE)
+    return data if data is None or isinstance(data, Damaged) else _typed(CellSpec, data, Path(folder) / SPEC_FILE)
+
+
+def read_status(folder: Path) -> Union[None, Damaged, Status]:
+    data = _load(Path(folder) / STATUS_FILE)
+    if data is None or isinstance(data, Damaged):
+        return data
+    if not isinstance(data.get("state"), str):
+        return Damaged(Path(folder) / STATUS_FILE, "has no state")
+    data.setdefault("time", 0.0)
+    return _typed(Status, data, Path(folder) / STATUS_FILE)
+
+
+def read_results(folder: Path) -> Union[None, Damaged, Results]:
+    data = _load(Path(folder) / RESULTS_FILE)
+    if data is None or isinstance(data, Damaged):
+        return data
+    if "scores" not in data and "target" in data:
+        return Damaged(Path(folder) / RESULTS_FILE, "written by an older xtask (run `xtask migrate`)")
+    return _typed(Results, data, Path(folder) / RESULTS_FILE)
