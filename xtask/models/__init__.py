@@ -1,0 +1,1 @@
+"""Pretrained encoders built offline from files shipped in ordinary PyPI packages."""
