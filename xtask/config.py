@@ -51,9 +51,17 @@ class LoggerBackend(str, Enum):
     wandb = "wandb"
 
 
+class EncoderFamily(str, Enum):
+    """Encoder architectures the pipeline supports (described in xtask/models/families.py)."""
+
+    xlmr = "xlmr"
+    bert = "bert"
+    deberta_v2 = "deberta_v2"
+
+
 @dataclass
 class TinyArchitecture:
-    """Shape of the CPU-sized XLM-R built offline when ``model.pretrained`` is null."""
+    """Shape of the CPU-sized encoder built offline when ``model.pretrained`` is null."""
 
     hidden_size: int = 64
     num_hidden_layers: int = 2
@@ -62,6 +70,8 @@ class TinyArchitecture:
     vocab_size: int = 3000
     max_length: int = 128
     init_seed: int = 0
+    # Which architecture and tokenizer conventions the tiny model follows.
+    family: EncoderFamily = EncoderFamily.xlmr
 
 
 @dataclass

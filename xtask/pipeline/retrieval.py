@@ -31,14 +31,17 @@ MARGIN_K = 4
 
 
 class Encoder:
-    """Mean-pooled hidden states of one layer of a (Hub or local) encoder."""
+    """Mean-pooled hidden states of one layer of a (Hub or local) encoder of any supported family
+    (the tokenizer's own inputs, token_type_ids included; no pooler, which pooling never reads)."""
 
     def __init__(self, init_from: str, layer: int, max_length: int, batch_size: int, prefix: str = "") -> None:
         import torch
         from transformers import AutoModel, AutoTokenizer
 
+        from xtask.models.families import family_at
+
         self.tokenizer = AutoTokenizer.from_pretrained(init_from)
-        self.model = AutoModel.from_pretrained(init_from).eval()
+        self.model = AutoModel.from_pretrained(init_from, **family_at(init_from).encoder_kwargs(pooler=False)).eval()
         layers = self.model.config.num_hidden_layers
         if not -layers - 1 <= layer <= layers:
             raise ValueError(f"model.retrieval_layer={layer} but the model has {layers} layers (0 = embeddings)")

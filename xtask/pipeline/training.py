@@ -33,6 +33,8 @@ class PhaseResult:
     seconds: float = 0.0
     # The train config the phase really used (max_length clamped to what the model accepts).
     hp: Any = None
+    # What the phase started from (save_encoder restores its pooler: xtask/models/pooler.py).
+    init_from: Optional[str] = None
 
 
 def cap_examples(dataset: datasets.Dataset, limit: Optional[int], seed: int) -> datasets.Dataset:
@@ -150,7 +152,7 @@ def finetune(
         "dev_features": len(trainer.eval_dataset) if trainer.eval_dataset is not None else 0,
         "dev": {k.removeprefix("eval_"): v for k, v in dev_metrics.items()},
     }
-    return PhaseResult(model, tokenizer, trainer, metrics, time.time() - started, hp)
+    return PhaseResult(model, tokenizer, trainer, metrics, time.time() - started, hp, init_from)
 
 
 def fit_max_length(hp: Any, tokenizer: Any) -> Any:
@@ -191,11 +193,17 @@ def neutralize_head_config(config: Any) -> None:
 
 
 def save_encoder(result: PhaseResult, dest: Path) -> None:
-    """Save the encoder without its task head, so the next phase starts with a fresh head."""
+    """Save the encoder without its task head, so the next phase starts with a fresh head; its
+    pooler is the pretrained one, or none (the pooler policy of xtask/models/pooler.py)."""
+    from xtask.models.pooler import handed_on_state, pretrained_pooler
+
+    if result.init_from is None:
+        raise ValueError("save_encoder needs the phase's init_from (PhaseResult.init_from) for the pooler policy")
     staging = dest.with_name(dest.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
-    neutralize_head_config(result.model.base_model.config)
-    result.model.base_model.save_pretrained(staging)
+    base = result.model.base_model
+    neutralize_head_config(base.config)
+    base.save_pretrained(staging, state_dict=handed_on_state(base.state_dict(), pretrained_pooler(result.init_from)))
     result.tokenizer.save_pretrained(staging)
     shutil.rmtree(dest, ignore_errors=True)
     staging.rename(dest)

@@ -3,9 +3,10 @@ span post-processing, answers cut from the original context text by character of
 
 Conventions follow the HF ``run_qa`` example and XTREME: question first, context second and
 truncated (``only_second``) into windows of ``max_length`` tokens that overlap by ``doc_stride``;
-a window that does not contain the whole answer is trained to point at ``<s>``; at prediction
-time the best-scoring span (start logit + end logit, at most ``max_answer_length`` tokens, inside
-the context) over all windows of a question is its answer.
+a window that does not contain the whole answer is trained to point at its CLS token (``<s>`` for
+XLM-R, ``[CLS]`` for BERT and DeBERTa: :func:`cls_index`); at prediction time the best-scoring
+span (start logit + end logit, at most ``max_answer_length`` tokens, inside the context) over all
+windows of a question is its answer.
 """
 
 from __future__ import annotations
@@ -19,7 +20,16 @@ from xtask.pipeline.formats.base import Prediction, TaskFormat
 from xtask.scoring.metrics import mlqa_em_f1, squad_em_f1, squad_v2_em_f1
 from xtask.tasks.spec import TaskSpec as Task
 
-META = ("example", "offset_mapping")
+META = ("example", "offset_mapping", "cls_index")
+
+
+def cls_index(input_ids: List[int], tokenizer: Any) -> int:
+    """Position of the tokenizer's CLS token (BOS when it has no CLS) in one window: the
+    "no answer" position of extractive QA."""
+    cls_id = tokenizer.cls_token_id if tokenizer.cls_token_id is not None else tokenizer.bos_token_id
+    if cls_id is None or cls_id not in input_ids:
+        raise ValueError(f"QA windows need a CLS/BOS token; {type(tokenizer).__name__} added none")
+    return input_ids.index(cls_id)
 
 
 def squad_json(raw: datasets.Dataset) -> Dict[str, Any]:
@@ -96,24 +106,25 @@ def encode_windows(
         )
         sample_map = enc.pop("overflow_to_sample_mapping")
         offsets = enc.pop("offset_mapping")
-        starts, ends, examples, kept_offsets = [], [], [], []
+        starts, ends, examples, kept_offsets, no_answer = [], [], [], [], []
         for i, sample in enumerate(sample_map):
             sequence_ids = enc.sequence_ids(i)
             context_mask = [sid == 1 for sid in sequence_ids]
             examples.append(indices[sample])
             kept_offsets.append([o if keep else None for o, keep in zip(offsets[i], context_mask)])
+            no_answer.append(cls_index(enc["input_ids"][i], tokenizer))
             answers = batch["answers"][sample]
             if not answers["answer_start"]:
-                starts.append(0)
-                ends.append(0)
+                starts.append(no_answer[-1])
+                ends.append(no_answer[-1])
                 continue
             char_start = answers["answer_start"][0]
             char_end = char_start + len(answers["text"][0])
             first = context_mask.index(True)
             last = len(context_mask) - 1 - context_mask[::-1].index(True)
             if offsets[i][first][0] > char_start or offsets[i][last][1] < char_end:
-                starts.append(0)  # the answer is not (wholly) in this window: point at <s>
-                ends.append(0)
+                starts.append(no_answer[-1])  # the answer is not (wholly) in this window: point at CLS
+                ends.append(no_answer[-1])
                 continue
             token_start = first
             while token_start <= last and offsets[i][token_start][1] <= char_start:
@@ -126,7 +137,7 @@ def encode_windows(
         if with_positions:
             enc["start_positions"], enc["end_positions"] = starts, ends
         else:
-            enc["example"], enc["offset_mapping"] = examples, kept_offsets
+            enc["example"], enc["offset_mapping"], enc["cls_index"] = examples, kept_offsets, no_answer
         return enc
 
     return raw.map(encode, batched=True, with_indices=True, remove_columns=raw.column_names)
@@ -143,17 +154,17 @@ def best_spans(
 ) -> Dict[str, str]:
     """Pick each question's best span over all its windows; an empty string if none is valid.
 
-    With ``allow_no_answer`` (SQuAD 2.0) the answer is empty when the ``<s>`` ("no answer")
-    score of the question's windows, their minimum as in HF's run_qa, beats the best span."""
+    With ``allow_no_answer`` (SQuAD 2.0) the answer is empty when the CLS ("no answer") score
+    of the question's windows, their minimum as in HF's run_qa, beats the best span."""
     by_example: Dict[int, List[int]] = {}
     for row, example in enumerate(features["example"]):
         by_example.setdefault(example, []).append(row)
-    offsets_all = features["offset_mapping"]
+    offsets_all, null_at = features["offset_mapping"], features["cls_index"]
     answers: Dict[str, str] = {}
     for index, ex in enumerate(raw):
         best: Tuple[float, str] = (-np.inf, "")
-        null_score = min((float(start_logits[row][0] + end_logits[row][0]) for row in by_example.get(index, [])),
-                         default=np.inf)
+        null_score = min((float(start_logits[row][null_at[row]] + end_logits[row][null_at[row]])
+                          for row in by_example.get(index, [])), default=np.inf)
         for row in by_example.get(index, []):
             offsets: List[Optional[List[int]]] = offsets_all[row]
             starts = np.argsort(start_logits[row])[::-1][:n_best]
