@@ -69,3 +69,16 @@ def run_cell_with(compose: Callable[..., object]) -> Callable[..., dict]:
         return run_cell(cfg)
 
     return _run
+
+
+@pytest.fixture(scope="session")
+def mini_ctx():
+    """The data context of the bundled mini copy (data=mini)."""
+    from omegaconf import OmegaConf
+
+    from xtask.config import DataConfig
+    from xtask.data.sources import BUNDLED_MINI_ROOT, DataContext
+
+    ctx = DataContext.from_config(OmegaConf.structured(DataConfig))
+    assert ctx.root == BUNDLED_MINI_ROOT
+    return ctx

@@ -285,7 +285,7 @@ def test_multitask_with_mlm_trains_saves_and_reloads(tiny: Dict[str, Path], name
 
 
 def _qa_rows(answers: bool = True) -> datasets.Dataset:
-    from xtask.tasks.qa import FEATURES
+    from xtask.data.canonical import QA as FEATURES
 
     context = ("The teacher is reading in the library while the children play outside. " * 3
                + "The dog is sleeping by the river.")
@@ -377,15 +377,16 @@ def test_cells_end_to_end(run_cell_with, tiny: Dict[str, Path], name: str) -> No
     """Multi-task with MLM -> tagging, then one shared phase 1 -> QA and -> retrieval."""
     model = f"model={CONF_MODEL[name]}"
     tagged = run_cell_with(model, "inter=sst2", "inter.mlm.share=0.25", "target=udpos", "target.languages=[en,de]")
-    inter = tagged["phases"]["inter"]
+    inter = tagged.results.phases["inter"]
     assert inter["tasks"] == ["sst2", "mlm"] and inter["batches_per_task"]["mlm"] > 0
-    assert set(tagged["target"]["per_language"]) == {"en", "de"} and tagged["target"]["average"] is not None
+    scores = tagged.results.scores
+    assert set(scores.per_language) == {"en", "de"} and scores.average is not None
     folder = Path(inter["cache_dir"])
     reloaded = MultiTaskModel.load(folder)
     assert family_of(reloaded.encoder).name.value == name and set(reloaded.task_models) == {"sst2", "mlm"}
 
     qa = run_cell_with(model, "inter=sst2", "target=xquad", "target.languages=[en,zh]")
-    assert qa["target"]["average"] is not None
+    assert qa.results.scores.average is not None
     retrieval = run_cell_with(model, "inter=sst2", "target=tatoeba", "target.languages=[de]", "model.retrieval_layer=1")
-    assert retrieval["target"]["layer"] == 1 and retrieval["target"]["average"] is not None
-    assert retrieval["phases"]["inter"]["cache_dir"] == qa["phases"]["inter"]["cache_dir"]
+    assert retrieval.results.scores.extra["layer"] == 1 and retrieval.results.scores.average is not None
+    assert retrieval.results.phases["inter"]["cache_dir"] == qa.results.phases["inter"]["cache_dir"]

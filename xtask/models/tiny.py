@@ -48,7 +48,7 @@ def _corpus_files() -> List[Path]:
     files = sorted(TINY_CORPUS_DIR.glob("*.txt"))
     if not files:
         raise FileNotFoundError(
-            f"no tokenizer corpus in {TINY_CORPUS_DIR}; regenerate it with `python -m xtask.mini.generate`"
+            f"no tokenizer corpus in {TINY_CORPUS_DIR}; regenerate it with `python tests/mini/generate.py`"
         )
     return files
 

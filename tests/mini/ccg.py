@@ -18,8 +18,8 @@ import random
 from dataclasses import dataclass
 from typing import Dict, Hashable, List, Sequence, Set, Tuple, Union
 
-from xtask.mini.common import Utterance, distinct, draw_utterance, seeded
-from xtask.mini.lexicon import ENTITY_TEMPLATES, Token
+from mini.common import Utterance, distinct, draw_utterance, seeded
+from mini.lexicon import ENTITY_TEMPLATES, Token
 
 CCG_SIZES = {"train": 300, "dev": 60, "test": 60}
 # CCGbank's split: train = sections 02-21, dev = 00, test = 23; one file each here.

@@ -21,8 +21,8 @@ import random
 from dataclasses import dataclass, replace
 from typing import FrozenSet, List, Sequence, Set, Tuple
 
-from xtask.mini.common import draw_scene, tsv
-from xtask.mini.lexicon import COMPANIONS, LOCATIONS, PERSONS, PLACES, SOMEONE, Scene, random_scene, sentence
+from mini.common import draw_scene, tsv
+from mini.lexicon import COMPANIONS, LOCATIONS, PERSONS, PLACES, SOMEONE, Scene, random_scene, sentence
 
 LABELS: Tuple[str, ...] = ("entailment", "neutral", "contradiction")
 MNLI_SIZES = {"train": 2400, "dev_matched": 300}

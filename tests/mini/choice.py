@@ -28,8 +28,8 @@ import random
 from dataclasses import replace
 from typing import Callable, Dict, List, Sequence, Set, Tuple
 
-from xtask.mini.common import draw_scene, seeded
-from xtask.mini.english import (
+from mini.common import draw_scene, seeded
+from mini.english import (
     capitalised,
     en_parts,
     other_action,
@@ -40,8 +40,8 @@ from xtask.mini.english import (
     subject_key,
     tidy,
 )
-from xtask.mini.lexicon import ACTIONS, COMPANIONS, PERSONS, SOMEONE, Scene, sentence
-from xtask.mini.qa import draw_context
+from mini.lexicon import ACTIONS, COMPANIONS, PERSONS, SOMEONE, Scene, sentence
+from mini.qa import draw_context
 
 HELLASWAG_SIZES = {"train": 400, "val": 80}
 COSMOSQA_SIZES = {"train": 400, "valid": 80}

@@ -13,8 +13,8 @@ import random
 from dataclasses import dataclass
 from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
-from xtask.mini.common import Utterance, draw_scene, json_text, seeded
-from xtask.mini.lexicon import QUESTION_SLOTS, Token, answer_span, question, surface, surface_spans
+from mini.common import Utterance, draw_scene, json_text, seeded
+from mini.lexicon import QUESTION_SLOTS, Token, answer_span, question, surface, surface_spans
 
 SQUAD_SIZES = {"train": 1500, "dev": 200}  # questions, English
 XQUAD_LANGUAGES: Tuple[str, ...] = ("en", "es", "de", "ru", "ar", "th", "zh", "hi")

@@ -1,6 +1,6 @@
 """Write the synthetic mini datasets (every XTREME task, the English intermediate tasks, corpora).
 
-Usage: ``python -m xtask.mini.generate [--out DIR] [--check]``.
+Usage: ``python tests/mini/generate.py [--out DIR] [--check]`` (from the repository's root).
 
 Why: tests and smoke runs need data in the exact on-disk layouts of the real benchmarks (as
 XTREME's ``scripts/download_data.sh`` leaves them) without downloading anything. Everything is
@@ -12,6 +12,12 @@ examples and label cues are built.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: its package `mini` lives in tests/
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import argparse
 import filecmp
 import random
@@ -21,10 +27,10 @@ import tempfile
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
-from xtask.mini.ccg import ccg_files
-from xtask.mini.choice import choice_files
-from xtask.mini.common import draw_utterance, seeded
-from xtask.mini.english import (
+from mini.ccg import ccg_files
+from mini.choice import choice_files
+from mini.common import draw_utterance, seeded
+from mini.english import (
     anli_files,
     corpus_texts,
     qqp_files,
@@ -33,7 +39,7 @@ from xtask.mini.english import (
     sst2_files,
     translated_files,
 )
-from xtask.mini.lexicon import (
+from mini.lexicon import (
     LANGUAGES,
     SOMEONE,
     Scene,
@@ -43,7 +49,7 @@ from xtask.mini.lexicon import (
     render_tokens,
     surface,
 )
-from xtask.mini.nli import (
+from mini.nli import (
     MNLI_SIZES,
     PAWSX_LANGUAGES,
     PAWSX_SIZES,
@@ -55,12 +61,13 @@ from xtask.mini.nli import (
     pawsx_tsv,
     xnli_tsv,
 )
-from xtask.mini.qa import qa_files
-from xtask.mini.readme import readme
-from xtask.mini.retrieval import bucc_files, tatoeba_files
-from xtask.mini.tagging import panx_files, udpos_files
+from mini.qa import qa_files
+from mini.readme import readme
+from mini.retrieval import bucc_files, tatoeba_files
+from mini.tagging import panx_files, udpos_files
+from mini.xcopa import xcopa_files
 
-DEFAULT_OUT = Path(__file__).resolve().parents[1] / "resources" / "mini"
+DEFAULT_OUT = Path(__file__).resolve().parents[2] / "xtask" / "resources" / "mini"
 SEED = 20240917
 CORPUS_SIZE = 400  # random scene sentences per language
 CORPUS_EXTRA = 200  # then names, questions, fronted orders and entity sentences
@@ -152,6 +159,9 @@ def build(seed: int = SEED) -> Dict[str, str]:
     files.update(tatoeba_files(seeded(seed, "tatoeba")))
     files.update(bucc_files(seeded(seed, "bucc2018")))
     files.update(intermediate)
+    # After the corpus (which includes the intermediate tasks' English text): COPA/XCOPA leave
+    # the tiny model's tokenizer, and so every earlier number, unchanged.
+    files.update(xcopa_files(seed))
     files["README.md"] = readme()
     return files
 
@@ -190,7 +200,7 @@ def check(out: Path) -> List[str]:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m xtask.mini.generate", description=(__doc__ or "").splitlines()[0]
+        prog="python tests/mini/generate.py", description=(__doc__ or "").splitlines()[0]
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: %(default)s)")
     parser.add_argument(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from typing import Dict, Hashable, List, Set, Tuple
 
-from xtask.mini.common import Utterance, distinct, draw_utterance
+from mini.common import Utterance, distinct, draw_utterance
 
 TATOEBA_LANGUAGES: Tuple[str, ...] = ("ar", "de", "es", "fr", "hi", "ru", "th", "zh")
 TATOEBA_SIZE = 100

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from xtask.mini.ccg import CCG_FILES, CCG_SIZES
-from xtask.mini.choice import (
+from mini.ccg import CCG_FILES, CCG_SIZES
+from mini.choice import (
     COMMONSENSEQA_SIZES,
     COSMOSQA_SIZES,
     HELLASWAG_SIZES,
     SOCIALIQA_SIZES,
 )
-from xtask.mini.english import (
+from mini.english import (
     ANLI_SIZES,
     QQP_SIZES,
     SNLI_NO_CONSENSUS,
@@ -21,9 +21,9 @@ from xtask.mini.english import (
     TRANSLATED_LANGUAGES,
     TRANSLATED_TRAIN_SIZE,
 )
-from xtask.mini.lexicon import LANGUAGES, LOCATIONS, ORGANISATIONS, PERSONS
-from xtask.mini.nli import MNLI_SIZES, PAWSX_LANGUAGES, PAWSX_SAME_ORDER, PAWSX_SIZES, XNLI_SIZE
-from xtask.mini.qa import (
+from mini.lexicon import LANGUAGES, LOCATIONS, ORGANISATIONS, PERSONS
+from mini.nli import MNLI_SIZES, PAWSX_LANGUAGES, PAWSX_SAME_ORDER, PAWSX_SIZES, XNLI_SIZE
+from mini.qa import (
     MLQA_LANGUAGES,
     MLQA_SIZES,
     SQUAD_SIZES,
@@ -33,8 +33,8 @@ from xtask.mini.qa import (
     XQUAD_LANGUAGES,
     XQUAD_SIZE,
 )
-from xtask.mini.retrieval import BUCC_GOLD, BUCC_LANGUAGES, BUCC_UNRELATED, TATOEBA_LANGUAGES, TATOEBA_SIZE
-from xtask.mini.tagging import PANX_LANGUAGES, TAGGING_SIZES, UDPOS_LANGUAGES
+from mini.retrieval import BUCC_GOLD, BUCC_LANGUAGES, BUCC_UNRELATED, TATOEBA_LANGUAGES, TATOEBA_SIZE
+from mini.tagging import PANX_LANGUAGES, TAGGING_SIZES, UDPOS_LANGUAGES
 
 
 def _langs(langs: Sequence[str]) -> str:
@@ -55,12 +55,12 @@ download. Languages per task = XTREME's list for the task ∩ our 9.
 
 Regenerate (byte-identical) or verify with:
 
-    python -m xtask.mini.generate            # writes xtask/resources/mini
-    python -m xtask.mini.generate --check    # exits non-zero if these files differ
+    python tests/mini/generate.py            # writes xtask/resources/mini
+    python tests/mini/generate.py --check    # exits non-zero if these files differ
 
-Sources: `xtask/mini/lexicon.py` (words, UPOS/entity tags, word order, questions) and
-`xtask/mini/{{generate,common,nli,tagging,qa,retrieval}}.py`; the English intermediate tasks in
-`xtask/mini/{{english,choice,ccg}}.py`.
+Sources: `tests/mini/lexicon.py` (words, UPOS/entity tags, word order, questions) and
+`tests/mini/{{generate,common,nli,tagging,qa,retrieval}}.py`; the English intermediate tasks in
+`tests/mini/{{english,choice,ccg}}.py`; COPA and XCOPA in `tests/mini/xcopa.py`.
 
 Deliberate differences from XTREME's folder: test files KEEP their labels/answers (XTREME strips
 them: tag-less test tag files, empty test answers, no BUCC test gold), and the Tatoeba English

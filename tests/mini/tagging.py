@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from typing import Dict, Hashable, List, Sequence, Set, Tuple
 
-from xtask.mini.common import (
+from mini.common import (
     Draw,
     Utterance,
     distinct,
@@ -19,7 +19,7 @@ from xtask.mini.common import (
     draw_utterance,
     word_tag_file,
 )
-from xtask.mini.lexicon import LANGUAGES
+from mini.lexicon import LANGUAGES
 
 UDPOS_LANGUAGES: Tuple[str, ...] = LANGUAGES  # all 9 are in XTREME's list
 PANX_LANGUAGES: Tuple[str, ...] = LANGUAGES

@@ -27,8 +27,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
-from xtask.mini.common import Utterance, draw_scene, json_text, seeded, tsv
-from xtask.mini.lexicon import (
+from mini.common import Utterance, draw_scene, json_text, seeded, tsv
+from mini.lexicon import (
     ACTIONS,
     LOCATIONS,
     PERSONS,
@@ -42,8 +42,8 @@ from xtask.mini.lexicon import (
     sentence,
     surface,
 )
-from xtask.mini.nli import LABELS, Item, make_items, mnli_jsonl
-from xtask.mini.qa import PARAGRAPHS_PER_TITLE, answerable_slots, draw_unseen_context, layout
+from mini.nli import LABELS, Item, make_items, mnli_jsonl
+from mini.qa import PARAGRAPHS_PER_TITLE, answerable_slots, draw_unseen_context, layout
 
 ANLI_ROUNDS: Tuple[int, ...] = (1, 2, 3)
 ANLI_SIZES = {"train": 120, "dev": 24}  # per round (360/72 in all)

@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Hashable, Iterable, List, Optional, Sequence, Set, Tuple
 
-from xtask.mini.lexicon import (
+from mini.lexicon import (
     ACTIONS,
     COMPANIONS,
     ENTITY_TEMPLATES,
