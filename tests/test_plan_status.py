@@ -210,7 +210,7 @@ def test_plan_checks_the_data_a_grid_needs_before_it_launches(tmp_path: Path, ca
     assert xtask_main(["plan", *grid, "data=xtreme_dir", f"data.root={BUNDLED_MINI_ROOT}", "--check-data"]) == 1
     out = capsys.readouterr().out
     for lang in ("bg", "el", "sw", "tr", "ur", "vi"):
-        assert f"problem: xnli dev {lang}: xnli dev {lang}: file not found" in out
+        assert f"problem: xnli dev {lang}: file not found" in out
     assert out.count("xnli/train-en.tsv") == 1  # MNLI's training file: read once, said once
 
 
