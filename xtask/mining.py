@@ -23,9 +23,10 @@ MARGIN_K = 4
 #: Bytes of one float32 similarity block; a scan holds about three blocks at a time.
 BLOCK_BYTES = 256 * 2**20
 #: What ``backend="auto"`` uses. bench/bench_retrieval.py: faiss finds the k-NN means with two
-#: products of its own (one per direction) where numpy reuses the block scan's one, and was
-#: 1.15-2.1x slower than numpy at every measured size (n = m = 5k-50k, dims 384 and 1024), with
-#: the same memory; so "auto" is numpy. Set "faiss" here if a machine measures otherwise.
+#: products of its own (one per direction) where numpy reuses the block scan's one, and took
+#: 1.1-1.8x numpy's CPU time at every measured size (n = m = 5k-50k, dims 384 and 1024; 1.15x
+#: wall at 2 threads), with the same memory; so "auto" is numpy. Set "faiss" here if a machine
+#: measures otherwise.
 AUTO_BACKEND = "numpy"
 BACKENDS = ("numpy", "faiss", "auto")
 
