@@ -24,15 +24,20 @@ from xtask.scoring.files import write_labels
 from xtask.store.records import TargetScores
 from xtask.scoring.metrics import accuracy, bucc_f1
 from xtask.tasks.spec import TaskSpec as Task
+from xtask import mining
 from xtask.data.canonical import Bitext
 
 log = logging.getLogger(__name__)
-MARGIN_K = 4
+MARGIN_K = mining.MARGIN_K
 
 
 class Encoder:
     """Mean-pooled hidden states of one layer of a (Hub or local) encoder of any supported family
-    (the tokenizer's own inputs, token_type_ids included; no pooler, which pooling never reads)."""
+    (the tokenizer's own inputs, token_type_ids included; no pooler, which pooling never reads).
+
+    The encoder runs only up to the retrieval layer (layer 14 of XLM-R Large's 24: the layers
+    above it would be computed for nothing), and sentences are embedded in batches of similar
+    length (little padding), their order restored."""
 
     def __init__(self, init_from: str, layer: int, max_length: int, batch_size: int, prefix: str = "") -> None:
         import torch
@@ -45,49 +50,36 @@ class Encoder:
         layers = self.model.config.num_hidden_layers
         if not -layers - 1 <= layer <= layers:
             raise ValueError(f"model.retrieval_layer={layer} but the model has {layers} layers (0 = embeddings)")
-        self.layer, self.max_length, self.batch_size, self.prefix = layer, max_length, batch_size, prefix
+        self.layer = layer % (layers + 1)  # hidden_states[0] = embeddings, [layers] = the last layer
+        encoder = getattr(self.model, "encoder", None)
+        if encoder is not None and isinstance(getattr(encoder, "layer", None), torch.nn.ModuleList):
+            encoder.layer = encoder.layer[: max(self.layer, 1)]  # stop where the embedding is read
+        self.max_length, self.batch_size, self.prefix = max_length, batch_size, prefix
         self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         self.model.to(self.device)
 
     def __call__(self, sentences: Sequence[str]) -> np.ndarray:
         import torch
 
-        chunks = []
-        for start in range(0, len(sentences), self.batch_size):
-            batch = self.tokenizer(
-                [self.prefix + s for s in sentences[start : start + self.batch_size]],
-                padding=True, truncation=True, max_length=self.max_length, return_tensors="pt",
-            ).to(self.device)
+        texts = [self.prefix + s for s in sentences]
+        lengths = [len(ids) for ids in self.tokenizer(texts, truncation=True, max_length=self.max_length)["input_ids"]]
+        order = sorted(range(len(texts)), key=lambda i: lengths[i])  # batches of similar length
+        out = np.zeros((len(texts), self.model.config.hidden_size), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            batch = self.tokenizer([texts[i] for i in rows], padding=True, truncation=True, max_length=self.max_length,
+                                   return_tensors="pt").to(self.device)
             with torch.no_grad():
                 hidden = self.model(**batch, output_hidden_states=True).hidden_states[self.layer]
             mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
-            chunks.append(torch.nn.functional.normalize(pooled.float(), dim=-1).cpu().numpy())
-        return np.concatenate(chunks) if chunks else np.zeros((0, self.model.config.hidden_size))
+            out[rows] = torch.nn.functional.normalize(pooled.float(), dim=-1).cpu().numpy()
+        return out
 
 
-def nearest(src: np.ndarray, tgt: np.ndarray) -> List[int]:
-    """Index of each source embedding's nearest target (embeddings are unit-length)."""
-    return [int(i) for i in np.argmax(src @ tgt.T, axis=1)]
-
-
-def margin_candidates(src: np.ndarray, tgt: np.ndarray, k: int = MARGIN_K) -> List[Tuple[float, int, int]]:
-    """One-to-one candidate pairs ``(margin score, src index, tgt index)``, best first."""
-    sim = src @ tgt.T
-    k_src, k_tgt = min(k, sim.shape[1]), min(k, sim.shape[0])
-    src_knn = np.sort(sim, axis=1)[:, -k_src:].mean(axis=1)  # mean cosine of x's k nearest targets
-    tgt_knn = np.sort(sim, axis=0)[-k_tgt:, :].mean(axis=0)
-    margin = sim / ((src_knn[:, None] + tgt_knn[None, :]) / 2)
-    pairs = {(int(i), int(j)) for i, j in enumerate(np.argmax(margin, axis=1))}
-    pairs |= {(int(i), int(j)) for j, i in enumerate(np.argmax(margin, axis=0))}
-    ranked = sorted(((float(margin[i, j]), i, j) for i, j in pairs), reverse=True)
-    used_src, used_tgt, kept = set(), set(), []
-    for score, i, j in ranked:
-        if i not in used_src and j not in used_tgt:
-            kept.append((score, i, j))
-            used_src.add(i)
-            used_tgt.add(j)
-    return kept
+# Exact top-1 search and ratio-margin mining in row blocks (memory O(block x m), never n x m).
+nearest = mining.nearest
+margin_candidates = mining.margin_candidates
 
 
 def best_threshold(candidates: List[Tuple[float, str, str]], gold: Sequence[Tuple[str, str]]) -> float:
