@@ -167,16 +167,35 @@ def fit_max_length(hp: Any, tokenizer: Any) -> Any:
     return OmegaConf.merge(hp, {"max_length": limit, "doc_stride": min(hp.doc_stride, limit // 4)})
 
 
-def last_checkpoint(out_dir: Path) -> Optional[str]:
-    """The newest complete Trainer checkpoint of a phase (left by a preempted run), if any."""
-    from transformers.trainer_utils import get_last_checkpoint
+def complete_checkpoint(folder: Path) -> bool:
+    """A Trainer checkpoint is complete once its state file is there (written last, after the
+    model, optimizer, scheduler and RNG states) and readable, with its weights and optimizer."""
+    import json
 
+    state = folder / "trainer_state.json"
+    try:
+        json.loads(state.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    has_weights = any(folder.glob("*.safetensors")) or any(folder.glob("*.bin")) or (folder / "heads.json").is_file()
+    return has_weights and (folder / "optimizer.pt").is_file()
+
+
+def last_checkpoint(out_dir: Path) -> Optional[str]:
+    """The newest *complete* Trainer checkpoint of a phase (left by a preempted or killed run),
+    if any. Newer incomplete ones (a save cut short by a full disk or a kill) are removed, with
+    a warning, so the run resumes from the last good one instead of from step 0."""
     folder = out_dir / "trainer"
     if not folder.is_dir():
         return None
-    found = get_last_checkpoint(str(folder))
-    # A checkpoint counts once the Trainer wrote its state file, which it writes last.
-    return found if found and (Path(found) / "trainer_state.json").is_file() else None
+    steps = sorted((p for p in folder.glob("checkpoint-*") if p.is_dir() and p.name.split("-")[-1].isdigit()),
+                   key=lambda p: int(p.name.split("-")[-1]), reverse=True)
+    for checkpoint in steps:
+        if complete_checkpoint(checkpoint):
+            return str(checkpoint)
+        log.warning("checkpoint %s is incomplete (a save was cut short): removed; resuming from an earlier one", checkpoint)
+        shutil.rmtree(checkpoint, ignore_errors=True)
+    return None
 
 
 def checkpoint_step(checkpoint: Optional[str]) -> Optional[int]:
