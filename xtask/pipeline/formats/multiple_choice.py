@@ -21,6 +21,21 @@ from xtask.tasks.spec import TaskSpec as Task
 UNLABELLED = -1
 
 
+class _UnlabelledToo:
+    """transformers' multiple-choice collator, also for prediction features without labels
+    (it requires a label column: prediction would fail with ``KeyError: 'labels'``)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __call__(self, examples: List[Dict[str, Any]]) -> Dict[str, Any]:
+        if "labels" in examples[0] or "label" in examples[0]:
+            return self.inner(examples)
+        batch = self.inner([{**example, "labels": 0} for example in examples])
+        batch.pop("labels")
+        return batch
+
+
 class MultipleChoiceFormat(TaskFormat):
     auto_model = "AutoModelForMultipleChoice"
     metric = "accuracy"
@@ -53,7 +68,7 @@ class MultipleChoiceFormat(TaskFormat):
     def collator(self, tokenizer: Any) -> Any:
         from transformers import DataCollatorForMultipleChoice
 
-        return DataCollatorForMultipleChoice(tokenizer)
+        return _UnlabelledToo(DataCollatorForMultipleChoice(tokenizer))
 
     def compute_metrics(self, task: Task) -> Callable[[Any], Dict[str, float]]:
         def compute(eval_pred: Any) -> Dict[str, float]:
