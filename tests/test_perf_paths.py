@@ -160,6 +160,20 @@ def test_feature_cache_reuses_by_content_and_tells_settings_apart(tokenizer, tmp
     assert len(entries) == 4 and all((p / features.MARKER).is_file() for p in entries)
 
 
+def test_tokenizer_identity_is_its_content(tokenizer, tmp_path) -> None:
+    """A phase-1 encoder saves its tokenizer again: its features are the pretrained model's; the
+    truncation state a call leaves on the tokenizer is not part of it."""
+    from transformers import AutoTokenizer
+
+    before = features.tokenizer_fingerprint(tokenizer)
+    tokenizer.save_pretrained(tmp_path / "copy")
+    copy = AutoTokenizer.from_pretrained(tmp_path / "copy")
+    copy(["a b c"] * 2, truncation=True, max_length=7)
+    assert features.tokenizer_fingerprint(copy) == before
+    other = AutoTokenizer.from_pretrained(tmp_path / "copy", padding_side="left")
+    assert features.tokenizer_fingerprint(other) != before
+
+
 def test_an_entry_without_its_marker_is_never_read(tokenizer, tmp_path, mini_ctx) -> None:
     """A build cut short leaves no complete-looking entry: readers rebuild instead."""
     task = target_task("xnli").resolve(mini_ctx)
@@ -203,7 +217,7 @@ def test_parallel_jobs_build_an_entry_once(tiny, tmp_path) -> None:
     assert len([p for p in tmp_path.iterdir() if p.is_dir()]) == 1
 
 
-def test_second_cell_encodes_nothing(run_cell_with, monkeypatch) -> None:
+def test_second_cell_encodes_nothing(run_cell_with, shared_cache, monkeypatch) -> None:
     from xtask.pipeline.formats.classification import ClassificationFormat
 
     calls = []
@@ -213,8 +227,12 @@ def test_second_cell_encodes_nothing(run_cell_with, monkeypatch) -> None:
     first = run_cell_with(*cell, "train.feature_cache=true")
     assert calls  # training, dev and evaluation sets (the training set may be cached by an earlier test)
     calls.clear()
+    entries = shared_cache / features.SUBDIR
+    files = {p: p.stat().st_mtime_ns for p in entries.rglob("*") if p.is_file()}
     second = run_cell_with(*cell, "train.target.lr=0.002")  # another cell, the same data
     assert calls == [] and second.action == "ran" and second.folder != first.folder
+    # Readers never write into an entry (no datasets cache files beside the shared data).
+    assert {p: p.stat().st_mtime_ns for p in entries.rglob("*") if p.is_file()} == files
     run_cell_with(*cell, "train.target.lr=0.003", "train.feature_cache=false")
     assert len(calls) == 4
 

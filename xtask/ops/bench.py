@@ -99,7 +99,8 @@ def measure(cfg: Any, phase: str = "target", steps: int = 10, warmup: int = 2) -
     rows = [features[i] for i in order]
     batches = [collate(rows[i : i + hp.batch_size]) for i in range(0, len(rows) - hp.batch_size + 1, hp.batch_size)]
     if len(batches) > steps + warmup:  # evenly spread over the epoch's batches, in a seeded order
-        picked = np.unique(np.linspace(0, len(batches) - 1, steps + warmup).round().astype(int))
+        count = steps + warmup
+        picked = np.unique(((np.arange(count) + 0.5) * len(batches) / count).astype(int))
         batches = [batches[i] for i in np.random.default_rng(cfg.seed).permutation(picked)]
 
     torch.manual_seed(cfg.seed)

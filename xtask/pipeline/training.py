@@ -102,6 +102,8 @@ def training_arguments(hp: Any, out_dir: Path, seed: int, knobs: "TrainKnobs | b
     if not speed["tf32"]:
         speed.pop("tf32")  # None: leave torch's own default alone
     workers = speed["dataloader_num_workers"]
+    log.info("training knobs (%s): %s, group_by_length=%s", "GPU" if on_gpu else "CPU",
+             ", ".join(f"{k}={v}" for k, v in speed.items()), bool(getattr(hp, "group_by_length", False)))
     return TrainingArguments(
         output_dir=str(out_dir / "trainer"),
         run_name=run_name,
