@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export OMP_NUM_THREADS ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: env demo test lock clean-outputs
+.PHONY: env demo test bench lock clean-outputs
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ demo: env
 
 test: env
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest
+
+# Every benchmark in bench/, quick settings, one after the other (figures: BENCHMARKS.md).
+bench: env
+	for script in bench/*.py; do echo "== $$script --quick"; HF_HUB_OFFLINE=1 $(BIN)/python $$script --quick || exit 1; done
 
 # Re-pin every package after changing dependencies in pyproject.toml.
 lock:
