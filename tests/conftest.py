@@ -61,11 +61,11 @@ def compose(tmp_path: Path, shared_cache: Path) -> Callable[..., object]:
 
 @pytest.fixture
 def run_cell_with(compose: Callable[..., object]) -> Callable[..., dict]:
-    """run_cell_with(*overrides) runs one cell on the tiny budget and returns its results."""
+    """run_cell_with(*overrides) runs one cell on the tiny budget and returns its Outcome."""
     from xtask.pipeline.cell import run_cell
 
-    def _run(*overrides: str, budget: bool = True) -> dict:
-        cfg = compose(*((TINY_BUDGET if budget else []) + list(overrides)))
+    def _run(*overrides: str, budget: bool = True, outputs: Path | None = None):
+        cfg = compose(*((TINY_BUDGET if budget else []) + list(overrides)), outputs=outputs)
         return run_cell(cfg)
 
     return _run

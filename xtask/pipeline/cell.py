@@ -111,6 +111,9 @@ def run_cell(cfg: DictConfig, planned: Optional[Planned] = None) -> Outcome:
     except store.Busy as busy:
         log.warning("%s: skipped (on_busy=wait waits for it)", busy)
         return Outcome(folder, "busy", message=str(busy))
+    except OSError as err:
+        raise store.StoreError(f"cannot write the cell folder {folder} ({err.strerror or err}): check that "
+                               "paths.outputs (or XTASK_OUTPUTS) is writable and has space; nothing was changed") from err
     try:
         return _run_locked(planned, started)
     finally:
@@ -143,9 +146,13 @@ def _run_locked(planned: Planned, started: float) -> Outcome:
     (folder / "results.json").unlink(missing_ok=True)  # never leave an old result beside a new run
     attempts = (current.status.attempts if current.status is not None and not cfg.force else 0) + 1
     planned.spec.created = time.time()
-    store.write_spec(folder, planned.spec)
-    store.reserve_space(folder)
-    store.write_status(folder, "running", attempts=attempts, since=started)
+    try:
+        store.write_spec(folder, planned.spec)
+        store.reserve_space(folder)
+        store.write_status(folder, "running", attempts=attempts, since=started)
+    except OSError as err:
+        raise store.StoreError(f"cannot write the cell folder {folder} ({err.strerror or err}): check that "
+                               "paths.outputs (or XTASK_OUTPUTS) is writable and has space") from err
     log.info("cell %s -> %s", folder.name, folder)
     from xtask.pipeline import preemption
 
@@ -161,14 +168,24 @@ def _run_locked(planned: Planned, started: float) -> Outcome:
     except (preemption.Preempted, SystemExit, KeyboardInterrupt) as err:
         # Stopped from outside (SLURM warning signal, requeue, Ctrl-C): checkpoints are kept and
         # a rerun of the same cell resumes from them.
-        store.write_status(folder, "interrupted", error=f"{type(err).__name__}: {err}", attempts=attempts, since=started)
+        _record(folder, "interrupted", err, attempts, started)
         raise
     except BaseException as err:
-        store.write_status(folder, "failed", error=f"{type(err).__name__}: {err}",
-                           traceback=traceback.format_exc(limit=20), attempts=attempts, since=started)
+        _record(folder, "failed", err, attempts, started, traceback.format_exc(limit=20))
         raise
     finally:
         preemption.uninstall()
+
+
+def _record(folder: Path, state: str, err: BaseException, attempts: int, started: float, trace: Optional[str] = None) -> None:
+    """Write the cell's final status; if even that fails (a read-only store), say so in the log
+    and let the original error through (never mask it)."""
+    error = f"{type(err).__name__}: {err}{store.disk_note(folder)}"
+    try:
+        store.write_status(folder, state, error=error, traceback=trace, attempts=attempts, since=started)
+    except OSError as write_err:
+        log.error("could not record %s in %s (%s); the cell's error was %s: %s", state, folder / "status.json",
+                  write_err, type(err).__name__, err)
 
 
 def _clear(folder: Path) -> None:
@@ -292,9 +309,12 @@ def sweep_id() -> Optional[str]:
         if HydraConfig.initialized():
             cfg = HydraConfig.get()
             return str(Path(cfg.sweep.dir).resolve()) if cfg.mode.name == "MULTIRUN" else str(Path(cfg.run.dir).resolve())
-    except Exception:  # outside Hydra (tests, xtask bench): no sweep
+    except Exception:  # outside Hydra (tests, xtask bench): this process is the "sweep"
         pass
-    return f"pid-{__import__('os').getpid()}-{time.time():.0f}"
+    return _PROCESS_ID
+
+
+_PROCESS_ID = f"process-{platform.node()}-{__import__('os').getpid()}-{time.time():.0f}"
 
 
 def _git_commit() -> Optional[str]:

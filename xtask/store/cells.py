@@ -170,6 +170,17 @@ def write_status(folder: Path, state: str, **fields: Any) -> None:
         records.write(folder, status)
 
 
+def disk_note(folder: Path, below: int = 2 * RESERVE_BYTES) -> str:
+    """`` (the disk holding FOLDER is full: N bytes free)`` when it is, else "": libraries report a
+    full disk in their own words (torch: "iostream error"), so a failure's reason says it."""
+    try:
+        stat = os.statvfs(folder)
+    except OSError:
+        return ""
+    free = stat.f_bavail * stat.f_frsize
+    return f" (the disk holding {folder} is full: {free} bytes free)" if free < below else ""
+
+
 def reserve_space(folder: Path) -> None:
     """Keep a little disk space for the final status (see :func:`write_status`)."""
     path = folder / RESERVE_FILE
@@ -183,6 +194,10 @@ def reserve_space(folder: Path) -> None:
 
 def release_reserve(folder: Path) -> None:
     (folder / RESERVE_FILE).unlink(missing_ok=True)
+
+
+class StoreError(OSError):
+    """The store cannot be written (read-only, full, missing): the message says where and what to check."""
 
 
 class Busy(Exception):
