@@ -287,7 +287,7 @@ def test_waiting_names_the_lock_holder(tmp_path: Path, caplog) -> None:
         with caplog.at_level(logging.INFO):
             waiter.start()
             time.sleep(1.5)
-        assert f"held by host" in caplog.text and f"pid {holder.pid}" in caplog.text
+        assert "held by host" in caplog.text and f"pid {holder.pid}" in caplog.text
     finally:
         holder.kill()
         holder.communicate()

@@ -53,10 +53,11 @@ class Planned:
     folder: Path
 
 
-def plan_cell(cfg: DictConfig) -> Planned:
-    """Check the config and resolve the cell's task, languages, identity and folder (cheap: no
-    model, no data read beyond what identifies it)."""
-    validate(cfg)
+def plan_cell(cfg: DictConfig, check: bool = True) -> Planned:
+    """Check the config (``check``) and resolve the cell's task, languages, identity and folder
+    (cheap: no model, no data read beyond what identifies it)."""
+    if check:
+        validate(cfg)
     ctx = DataContext.from_config(cfg.data)
     target = target_task(cfg.target.name)
     if cfg.inter.name not in (NO_INTERMEDIATE, MULTITASK):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Dict, Iterable, List
+from typing import Iterable, List
 
 import pandas as pd
 

@@ -40,6 +40,8 @@ PHASE_VERSIONS: Dict[str, int] = {
 NON_RESULT_HP = ("logging_steps", "eval_batch_size", "save_steps", "gradient_checkpointing", "compile", "fused_adamw")
 # Of the phase-2 hyper-parameters, those a retrieval target (no training) depends on.
 RETRIEVAL_HP = ("max_length",)
+# Settings only one kind of task reads (an XNLI cell's key never depends on QA windows).
+KIND_HP = {"qa": ("doc_stride", "max_query_length", "max_answer_length", "n_best")}
 KEY_LENGTH = 12
 
 
@@ -114,6 +116,13 @@ def _phase1_reads(cfg: Any, ctx: Any) -> List[Tuple[str, str, Tuple[str, ...]]]:
     return reads
 
 
+def _phase1_kinds(cfg: Any, ctx: Any) -> Tuple[str, ...]:
+    from xtask.pipeline.intermediate import mixture_names
+    from xtask.tasks import get_task
+
+    return tuple(sorted({get_task(name).kind.value for name in mixture_names(cfg.inter, ctx)}))
+
+
 def _phase2_reads(cfg: Any, ctx: Any, target: Any, languages: List[str]) -> List[Tuple[str, str, Tuple[str, ...]]]:
     from xtask.data.sources import owner
     from xtask.tasks import get_task
@@ -137,9 +146,11 @@ def _value(value: Any) -> Any:
 # --------------------------------------------------------------------------- phases
 
 
-def phase_hp(hp: Any, only: Optional[Tuple[str, ...]] = None) -> Dict[str, Any]:
+def phase_hp(hp: Any, kinds: Tuple[str, ...], only: Optional[Tuple[str, ...]] = None) -> Dict[str, Any]:
+    """A phase's hyper-parameters that can change its result for tasks of ``kinds``."""
     values = non_default(_plain(hp), _defaults("phase"))
-    values = {k: v for k, v in values.items() if k not in NON_RESULT_HP}
+    unread = {key for kind, keys in KIND_HP.items() if kind not in kinds for key in keys}
+    values = {k: v for k, v in values.items() if k not in NON_RESULT_HP and k not in unread}
     return {k: v for k, v in values.items() if k in only} if only is not None else values
 
 
@@ -163,7 +174,7 @@ def inter_inputs(cfg: Any, ctx: Any) -> Dict[str, Any]:
         "precision": precision(cfg),
         "inter": {"name": cfg.inter.name, **inter_variant(cfg.inter)},
         "data": data_identity(ctx, _phase1_reads(cfg, ctx)),
-        "hp": phase_hp(cfg.train.inter),
+        "hp": phase_hp(cfg.train.inter, _phase1_kinds(cfg, ctx)),
         "seed": int(cfg.seed),
     }
 
@@ -200,7 +211,7 @@ def cell_inputs(cfg: Any, ctx: Any, target: Any, languages: List[str], inter: Op
     target_values["languages"] = list(languages)
     start: Dict[str, Any] = ({"inter": inter} if inter is not None else
                              {"pretrained": model_identity(cfg.model, Path(cfg.paths.cache))})
-    hp = phase_hp(target_hp(cfg), RETRIEVAL_HP if target.retrieval else None)
+    hp = phase_hp(target_hp(cfg), (target.kind.value,), RETRIEVAL_HP if target.retrieval else None)
     if target.retrieval:
         hp["retrieval_layer"] = int(cfg.model.retrieval_layer)
     return {
