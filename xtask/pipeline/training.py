@@ -121,6 +121,7 @@ def finetune(
     hp = fit_max_length(hp, tokenizer)
     set_seed(seed)  # the fresh head's initialisation depends on it
     model = fmt.load_model(init_from, task)
+    freeze_embeddings(model, hp)
     args = training_arguments(hp, out_dir, seed, run.bf16, run.report_to, run.run_name)
     if args.load_best_model_at_end:
         args.metric_for_best_model = fmt.metric
@@ -153,6 +154,12 @@ def finetune(
         "dev": {k.removeprefix("eval_"): v for k, v in dev_metrics.items()},
     }
     return PhaseResult(model, tokenizer, trainer, metrics, time.time() - started, hp, init_from)
+
+
+def freeze_embeddings(model: Any, hp: Any) -> None:
+    """With ``freeze_embeddings``, the input word embeddings are not trained (nor tied outputs)."""
+    if hp.get("freeze_embeddings"):
+        model.get_input_embeddings().weight.requires_grad_(False)
 
 
 def fit_max_length(hp: Any, tokenizer: Any) -> Any:
