@@ -64,7 +64,10 @@ class MultipleChoiceFormat(TaskFormat):
 
     def predict(self, trainer: Any, task: Task, raw: datasets.Dataset, hp: Any, lang: str) -> Prediction:
         encoded = self.encode_train(raw, trainer.processing_class, hp.max_length, task)
-        output = trainer.predict(encoded.remove_columns("labels"), metric_key_prefix="predict")
+        # The multiple-choice collator needs a label per row; predictions do not depend on it
+        # (and an unlabelled row's -1 is not a valid class): a placeholder 0.
+        encoded = encoded.remove_columns("labels").add_column("labels", [0] * len(encoded))
+        output = trainer.predict(encoded, metric_key_prefix="predict")
         predicted = [str(int(i)) for i in np.argmax(output.predictions, axis=-1)]
         if any(label == UNLABELLED for label in raw["label"]):
             return Prediction(predicted, None, None, len(raw))
