@@ -241,7 +241,8 @@ def _compute(planned: Planned, started: float, attempts: int) -> Results:
     timings["total_s"] = time.time() - started
     return Results(
         key=planned.spec.key, versions=planned.spec.versions, scores=scores, phases=phases, timings=timings,
-        environment={**versions(), **store.job_info(), "attempts": attempts, "sweep": str(cfg.sweep_name)},
+        environment={**versions(), **store.job_info(), "attempts": attempts, "sweep": str(cfg.sweep_name),
+                     "slurm_restarts": store.slurm_restarts()},
         started_from=init_from,
     )
 

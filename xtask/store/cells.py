@@ -157,6 +157,11 @@ def job_info() -> Dict[str, Any]:
     return info
 
 
+def slurm_restarts() -> Optional[str]:
+    """How often SLURM requeued this job (SLURM_RESTART_COUNT), if it did."""
+    return os.environ.get("SLURM_RESTART_COUNT") or None
+
+
 def write_status(folder: Path, state: str, **fields: Any) -> None:
     """Write the cell's status. On a full disk (or quota), the space kept in reserve at the
     start is freed and the write retried, so that the reason of a failure survives."""
