@@ -235,7 +235,7 @@ def _compute(planned: Planned, started: float, attempts: int) -> Results:
         scores = _target_phase(planned, target, data, init_from, phases, timings,
                                report_to="wandb" if run is not None else "none")
         tracking.log_summary(run, {
-            "target": {"average": scores.average, **scores.averages},
+            "target": {"average": scores.average, **scores.averages, "chance": scores.extra.get("chance_average")},
             "per_language": {lang: s.metrics for lang, s in scores.per_language.items()},
         })
     timings["total_s"] = time.time() - started
@@ -251,6 +251,7 @@ def _target_phase(planned: Planned, target: TaskSpec, data: Any, init_from: str,
                   timings: Dict[str, float], report_to: str) -> TargetScores:
     """Phase 2 (fine-tune on English, evaluate every language), or scoring the encoder
     directly for the retrieval targets. Fills ``phases`` and ``timings``."""
+    from xtask.pipeline.chance import majority_tag
     from xtask.pipeline.evaluation import evaluate_languages
     from xtask.pipeline.retrieval import score_retrieval
     from xtask.pipeline.training import PhaseRun, finetune
@@ -269,7 +270,8 @@ def _target_phase(planned: Planned, target: TaskSpec, data: Any, init_from: str,
         phases["target"] = {"task": target.name, "trained_on": target.train_task or target.name, **phase2.metrics}
         timings["target_s"] = phase2.seconds
         eval_started = time.time()
-        scores = evaluate_languages(phase2, target, data.evaluation, split, phase2.hp, cfg.seed, folder)
+        scores = evaluate_languages(phase2, target, data.evaluation, split, phase2.hp, cfg.seed, folder,
+                                    majority_tag(data.train))
     scores.left_out = dict(planned.left_out)
     timings["eval_s"] = time.time() - eval_started
     return scores

@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 
 from xtask.atomic import write_text_atomic
 from xtask.data.sources import DataContext
+from xtask.pipeline.chance import chance
 from xtask.pipeline.evaluation import summarize
 from xtask.scoring.files import write_labels
 from xtask.store.records import TargetScores
@@ -129,6 +130,7 @@ def score_retrieval(
     languages = list(data)
     per_language: Dict[str, Dict[str, float]] = {}
     sizes: Dict[str, int] = {}
+    chances: Dict[str, Optional[float]] = {}
     unlabelled: List[str] = []
     for lang in tqdm(languages, desc=f"scoring {task.name}", unit="lang"):
         bitext = data[lang]
@@ -145,7 +147,8 @@ def score_retrieval(
         write_text_atomic(cell_dir / "labels" / task.name / name, write_labels(task.submission, gold))
         per_language[lang] = accuracy(gold, predicted) if task.retrieval == "nearest" else bucc_f1(gold, predicted)
         sizes[lang] = len(bitext)
+        chances[lang] = chance(task, gold)
         log.info("%s %s %s: %s=%.2f", task.name, split, lang, task.headline_metric, per_language[lang][task.headline_metric])
-    scores = summarize(task, split, languages, per_language, sizes, unlabelled)
+    scores = summarize(task, split, languages, per_language, sizes, unlabelled, chances)
     scores.extra["layer"] = layer
     return scores
