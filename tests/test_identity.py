@@ -7,7 +7,6 @@ import dataclasses
 import json
 from pathlib import Path
 
-
 from xtask.pipeline.cell import plan_cell
 from xtask.store import cells as store
 from xtask.store import identity
