@@ -41,6 +41,15 @@ class DataSource(str, Enum):
     files = "files"
 
 
+class TaggingPiece(str, Enum):
+    """The subword of a word that carries its tag (tagging tasks). ``first``: its first piece, as
+    XTREME's reference code does (comparable with published numbers); ``first_nonblank``: its
+    first piece that is not a bare "▁" (SentencePiece gives most Chinese/Japanese words one)."""
+
+    first = "first"
+    first_nonblank = "first_nonblank"
+
+
 class OnBusy(str, Enum):
     skip = "skip"
     wait = "wait"
@@ -217,6 +226,8 @@ class PhaseTrainConfig:
     max_query_length: int = 64
     max_answer_length: int = 30
     n_best: int = 20
+    # Tagging: the subword that carries each word's tag (TaggingPiece).
+    tagging_piece: TaggingPiece = TaggingPiece.first
     # Caps for quick runs; null uses every example.
     max_train_examples: Optional[int] = None
     max_eval_examples: Optional[int] = None
