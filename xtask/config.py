@@ -44,7 +44,9 @@ class DataSource(str, Enum):
 class TaggingPiece(str, Enum):
     """The subword of a word that carries its tag (tagging tasks). ``first``: its first piece, as
     XTREME's reference code does (comparable with published numbers); ``first_nonblank``: its
-    first piece that is not a bare "▁" (SentencePiece gives most Chinese/Japanese words one)."""
+    first piece that is not a bare "▁" (SentencePiece gives most Chinese/Japanese words one).
+    Measured (multilingual-e5-small, UD EWT 3000 sentences, 250 steps, one seed): UDPOS zh dev
+    F1 24.0 -> 58.2 (word accuracy 33.8 -> 65.6), de and en unchanged (87.5/87.3, 93.3/93.4)."""
 
     first = "first"
     first_nonblank = "first_nonblank"
