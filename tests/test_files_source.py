@@ -122,6 +122,29 @@ def test_a_missing_mapped_file_names_the_mapping(tmp_path: Path) -> None:
         get_task("udpos").read(ctx, "dev", "en")
 
 
+def test_cells_are_keyed_by_what_the_files_hold_not_where_they_lie(tmp_path: Path) -> None:
+    """Moving the data (another mount point, another user's copy) re-keys nothing; editing a
+    mapped file or the labels file it names re-keys the cells that read it."""
+    from xtask.store.identity import data_identity
+
+    def place(folder: Path, labels: str = "1\n2\n") -> DataContext:
+        folder.mkdir()
+        (folder / "de.conllu").write_text("1\tHaus\t_\tNOUN\n\n", encoding="utf-8")
+        (folder / "dev.jsonl").write_text('{"context": "c", "question": "q", "answerA": "a", "answerB": "b", '
+                                          '"answerC": "c"}\n', encoding="utf-8")
+        (folder / "labels.lst").write_text(labels, encoding="utf-8")
+        return _context(_write(folder, "udpos: {format: conllu, dev: {de: de.conllu}}\n"
+                                       "socialiqa: {dev: {en: {path: dev.jsonl, labels: labels.lst}}}\n"))
+
+    reads = [("udpos", "dev", ("de",)), ("socialiqa", "dev", ("en",))]
+    here = data_identity(place(tmp_path / "here"), reads)
+    assert data_identity(place(tmp_path / "there"), reads) == here
+    relabelled = data_identity(place(tmp_path / "relabelled", labels="2\n2\n"), reads)
+    assert relabelled["udpos/dev"] == here["udpos/dev"] and relabelled["socialiqa/dev"] != here["socialiqa/dev"]
+    (tmp_path / "here" / "de.conllu").write_text("1\tHaus\t_\tPROPN\n\n", encoding="utf-8")
+    assert data_identity(_context(tmp_path / "here" / "mapping.yaml"), reads)["udpos/dev"] != here["udpos/dev"]
+
+
 def test_articles_selects_by_article_and_keeps_a_titles_questions_together(tmp_path: Path) -> None:
     """TyDiQA-GoldP gives each question an entry; entries with one title are one article."""
     def article(title: str, qid: str) -> Dict[str, Any]:

@@ -143,3 +143,23 @@ def test_a_store_written_by_xtask_0_1_is_migrated(tmp_path: Path, compose, capsy
     from xtask.pipeline.cell import run_cell
 
     assert run_cell(compose("inter=none", "target=xnli", "target.languages=[en,de]", outputs=outputs)).action == "skipped_stale"
+
+
+def test_a_split_read_twice_keys_every_language_it_reads(mini_ctx) -> None:
+    """UDPOS evaluated on dev also selects its checkpoint on English dev: both reads of
+    udpos/dev enter the key (the second once replaced the first, dropping de from it)."""
+    both = identity.data_identity(mini_ctx, [("udpos", "dev", ("de", "en")), ("udpos", "dev", ("en",))])
+    assert both == identity.data_identity(mini_ctx, [("udpos", "dev", ("de", "en"))])
+    assert both != identity.data_identity(mini_ctx, [("udpos", "dev", ("en",))])
+
+
+def test_the_evaluation_languages_of_a_dev_evaluation_enter_the_cell_key(compose, tmp_path) -> None:
+    import shutil
+
+    from xtask.data.sources import BUNDLED_MINI_ROOT
+
+    root = tmp_path / "download"
+    shutil.copytree(BUNDLED_MINI_ROOT / "udpos", root / "udpos")
+    spec = plan_cell(compose("inter=none", "target=udpos", "target.languages=[en,de]", "target.eval_split=dev",
+                             "data=xtreme_dir", f"data.root={root}")).spec
+    assert set(spec.inputs["data"]["udpos/dev"]["files"]) == {"en", "de"}

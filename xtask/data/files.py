@@ -115,9 +115,16 @@ class FileMap:
         return entry.path, entry.options, entry.parser
 
     def identity(self, task: str, split: str, lang: str) -> Any:
-        """What identifies this file for cell keys: its path and reading options."""
+        """What identifies this file for cell keys: its content (and that of a labels file it
+        names) and its reading options; not where it lies, so moving the data re-keys nothing
+        and editing a file re-keys the cells that read it."""
+        from xtask.data.identity import content_digest
+
         entry = self.entries.get((task, split, lang))
-        return None if entry is None else {"path": str(entry.path), "format": entry.parser, **dict(entry.options)}
+        if entry is None:
+            return None
+        options = {k: (content_digest(Path(v)) if k in FILE_OPTIONS else v) for k, v in entry.options.items()}
+        return {"content": content_digest(entry.path), "format": entry.parser, **options}
 
 
 def _layout_parser(task: Any) -> str:

@@ -101,10 +101,10 @@ def data_identity(ctx: Any, reads: List[Tuple[str, str, Tuple[str, ...]]]) -> Di
     one task's Hub id re-keys only the phases that read that task."""
     from xtask.data.identity import location
 
-    out: Dict[str, Any] = {}
-    for task, split, languages in reads:
-        out[f"{task}/{split}"] = location(ctx, task, split, languages)
-    return out
+    merged: Dict[str, Tuple[str, str, Dict[str, None]]] = {}
+    for task, split, languages in reads:  # e.g. dev read for evaluation and for selection: one entry, all languages
+        merged.setdefault(f"{task}/{split}", (task, split, {}))[2].update(dict.fromkeys(languages))
+    return {name: location(ctx, task, split, tuple(languages)) for name, (task, split, languages) in merged.items()}
 
 
 def _phase1_reads(cfg: Any, ctx: Any) -> List[Tuple[str, str, Tuple[str, ...]]]:
