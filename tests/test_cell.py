@@ -181,3 +181,21 @@ def test_a_test_split_without_labels_gives_predictions_only(run_cell_with, tmp_p
     assert "| none | predictions only |" in capsys.readouterr().out
     assert xtask_main(["submission", str(outcome.folder), "--out", str(tmp_path / "sub")]) == 1  # 8 tasks missing
     assert (tmp_path / "sub" / "xnli" / "test-de.tsv").is_file()
+
+
+def test_an_evaluation_on_a_sample_of_the_examples_is_partial_and_says_so(run_cell_with, mini_ctx, capsys) -> None:
+    """train.target.max_eval_examples scores a random sample: the number is marked † and the
+    notes say how much of each language was scored (never passed off as the full set's)."""
+    from xtask.cli import main as xtask_main
+    from xtask.data.sources import read
+    from xtask.tasks import get_task
+
+    outcome = run_cell_with("inter=none", "target=xnli", "target.languages=[en,de]", "train.target.max_eval_examples=5")
+    scores = outcome.results.scores
+    full = {lang: len(read(get_task("xnli"), mini_ctx, scores.split, lang)) for lang in ("en", "de")}
+    assert scores.sampled == full and all(s.n == 5 for s in scores.per_language.values())
+    assert scores.partial
+    assert xtask_main(["matrix", str(outcome.folder.parent)]) == 0
+    out = capsys.readouterr().out
+    assert "†" in out.split("| none |")[1].split("\n")[0]
+    assert "xnli: † scores leave out" in out and f"score a sample of en (5 of {full['en']} examples)" in out

@@ -45,10 +45,13 @@ def evaluate_languages(
     per_language: Dict[str, Dict[str, float]] = {}
     sizes: Dict[str, int] = {}
     chances: Dict[str, Optional[float]] = {}
+    sampled: Dict[str, int] = {}
     unlabelled: List[str] = []
     languages = list(data)
     for lang in tqdm(languages, desc=f"evaluating {task.name}", unit="lang"):
         raw = cap_examples(data[lang], hp.max_eval_examples, seed)
+        if len(raw) < len(data[lang]):
+            sampled[lang] = len(data[lang])
         prediction = fmt.predict(result.trainer, task, raw, hp, lang)
         name = f"test-{lang}.{task.suffix}"  # XTREME names every evaluation file test-LANG
         write_text_atomic(cell_dir / "predictions" / task.name / name, write_labels(task.submission, prediction.predicted))
@@ -62,7 +65,9 @@ def evaluate_languages(
         chances[lang] = chance(task, prediction.gold, raw, majority)
         log.info("%s %s %s: %s=%.2f (n=%d)", task.name, split, lang, task.headline_metric,
                  prediction.scores[task.headline_metric], prediction.size)
-    return summarize(task, split, languages, per_language, sizes, unlabelled, chances)
+    scores = summarize(task, split, languages, per_language, sizes, unlabelled, chances)
+    scores.sampled = {lang: total for lang, total in sampled.items() if lang in per_language}
+    return scores
 
 
 def summarize(

@@ -115,11 +115,12 @@ def _baseline_notes(means: pd.DataFrame, stats: pd.DataFrame) -> List[str]:
 
 
 def _left_out_notes(long: pd.DataFrame) -> List[str]:
-    """Which languages partial scores leave out, and why (one line per target)."""
+    """Why a target's scores are partial: the languages left out, and why; the samples scored
+    (one line per target)."""
     cells = long.drop_duplicates("dir")
     out = []
     for target, part in cells[cells["left_out"].fillna("") != ""].groupby("target"):
-        out.append(f"{target}: {tables.PARTIAL_MARK} scores leave out {part['left_out'].iloc[0]}")
+        out.append(f"{target}: {tables.PARTIAL_MARK} scores {part['left_out'].iloc[0]}")
     return out
 
 

@@ -108,12 +108,26 @@ def _cell_rows(found: Found, view: CellView) -> List[Dict[str, Any]]:
     base["partial"] = scores.partial
     chance = scores.extra.get("chance_average")
     base["chance"] = math.nan if chance is None else float(chance)
-    base["left_out"] = ", ".join(f"{lang} ({why})" for lang, why in scores.left_out.items())
+    base["left_out"] = partial_reason(scores)
     if scores.average is None:  # every language unlabelled: predictions only
         base["state"] = "predictions only" if view.state == State.done else base["state"]
     rows = [{**base, "lang": lang, "metric": scores.metric, "value": float(s.metrics.get(scores.metric, math.nan)),
              "lang_score": float(s.score), "n": s.n} for lang, s in scores.per_language.items()]
     return rows or [{**base, "lang": None, "metric": scores.metric, "value": math.nan, "lang_score": math.nan, "n": None}]
+
+
+def partial_reason(scores: Any) -> str:
+    """Why a score is partial, in words ("" when it is not)."""
+    parts = []
+    if scores.left_out:
+        parts.append("leave out " + ", ".join(f"{lang} ({why})" for lang, why in scores.left_out.items()))
+    if scores.unlabelled and scores.per_language:
+        parts.append("leave out " + ", ".join(scores.unlabelled) + " (no labels: predictions only)")
+    if scores.sampled:
+        parts.append("score a sample of " + ", ".join(
+            f"{lang} ({scores.per_language[lang].n} of {total} examples)" for lang, total in scores.sampled.items()
+            if lang in scores.per_language))
+    return "; ".join(parts)
 
 
 def parse_name(name: str) -> Optional[Dict[str, Any]]:

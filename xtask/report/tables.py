@@ -9,8 +9,8 @@ Columns are the benchmark's targets in its order (XTREME's nine by default), the
 target found, then ``avg`` = the benchmark score (mean of its task scores, defined only for a
 row that has all of them). Scores are task scores in points (0-100). A (row, target) without a
 finished seed is shown by its cells' state (``failed``, ``running``, ``predictions only``, ...)
-or ``missing``, never dropped; a score averaged over a subset of the task's languages is marked
-``†``, one computed by an older results version ``(stale)``.
+or ``missing``, never dropped; a score averaged over a subset of the task's languages or of a
+language's examples is marked ``†``, one computed by an older results version ``(stale)``.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ CHANCE_ROW = "chance (a guess)"
 SCORED_STATES = ("done", "stale")
 LEGEND = ("Cells: task score (points), mean ± sample std over the seeds of one configuration (n = seeds; other "
           "cells' states after ';'). Only cells that differ in nothing but the seed are averaged; a row's name says "
-          f"what else differs. `{PARTIAL_MARK}`: averaged over a subset of the task's languages (not comparable with "
-          "published numbers); `(stale)`: computed by an older results version; `predictions only`: the evaluation "
+          f"what else differs. `{PARTIAL_MARK}`: averaged over a subset of the task's languages, or scored on a sample of "
+          "a language's examples (not comparable with published numbers; the notes say which); `(stale)`: computed by an older results version; `predictions only`: the evaluation "
           "split has no labels (submit it to the leaderboard). `avg`: the benchmark score, only for a row with all "
           f"its tasks. `{CHANCE_ROW}`: what a guess scores on the same evaluations (uniform over the labels, choices or "
           "candidates; the English training set's most frequent tag; 0 for span QA and BUCC).")
@@ -107,9 +107,9 @@ def cell_stats(cells: pd.DataFrame) -> pd.DataFrame:
     counts = others.groupby(keys)["state"].agg(
         lambda states: ", ".join(f"{n} {state}" for state, n in sorted(states.value_counts().items())))
     stats["not_done"] = counts.reindex(stats.index).fillna("")
-    stats["partial"] = used.groupby(keys)["partial"].any().reindex(stats.index, fill_value=False).astype(bool)
+    stats["partial"] = used.groupby(keys)["partial"].any().reindex(stats.index).astype(object).fillna(False).astype(bool)
     stats["stale"] = used.groupby(keys)["state"].agg(lambda s: bool(len(s)) and (s == "stale").all()).reindex(
-        stats.index, fill_value=False).astype(bool)
+        stats.index).astype(object).fillna(False).astype(bool)
     stats["baseline"] = cells.groupby(keys)["baseline"].first().reindex(stats.index)
     return stats
 
