@@ -163,3 +163,12 @@ def test_the_evaluation_languages_of_a_dev_evaluation_enter_the_cell_key(compose
     spec = plan_cell(compose("inter=none", "target=udpos", "target.languages=[en,de]", "target.eval_split=dev",
                              "data=xtreme_dir", f"data.root={root}")).spec
     assert set(spec.inputs["data"]["udpos/dev"]["files"]) == {"en", "de"}
+
+
+def test_an_evaluation_sample_keys_tatoeba_but_not_bucc(compose) -> None:
+    """Tatoeba scores a sample of its pairs under max_eval_examples (another number: another
+    cell); BUCC always mines its whole corpus, so the cap must not split its cells."""
+    tatoeba = _keys(compose, "inter=none", "target=tatoeba")[0]
+    assert _keys(compose, "inter=none", "target=tatoeba", "train.target.max_eval_examples=50")[0] != tatoeba
+    bucc = _keys(compose, "inter=none", "target=bucc2018")[0]
+    assert _keys(compose, "inter=none", "target=bucc2018", "train.target.max_eval_examples=50")[0] == bucc

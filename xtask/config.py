@@ -230,7 +230,8 @@ class PhaseTrainConfig:
     n_best: int = 20
     # Tagging: the subword that carries each word's tag (TaggingPiece).
     tagging_piece: TaggingPiece = TaggingPiece.first
-    # Caps for quick runs; null uses every example.
+    # Caps for quick runs; null uses every example. max_eval_examples: a random sample of each
+    # language's evaluation set (Tatoeba: of its pairs; BUCC is always whole), marked partial.
     max_train_examples: Optional[int] = None
     max_eval_examples: Optional[int] = None
     # Keep the input word embeddings fixed (they are most of a small multilingual encoder's

@@ -260,7 +260,8 @@ def _target_phase(planned: Planned, target: TaskSpec, data: Any, init_from: str,
     split = split_of(cfg)
     eval_started = time.time()
     if target.retrieval:
-        scores = score_retrieval(target, init_from, ctx, data.evaluation, split, cfg.model, target_hp(cfg), folder)
+        scores = score_retrieval(target, init_from, ctx, data.evaluation, split, cfg.model, target_hp(cfg), folder,
+                                 cfg.seed)
     else:
         phase2 = finetune(
             task=target, train_set=data.train, dev_set=data.selection,

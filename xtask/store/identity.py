@@ -39,7 +39,7 @@ PHASE_VERSIONS: Dict[str, int] = {
 # Phase hyper-parameters that cannot change what a phase computes.
 NON_RESULT_HP = ("logging_steps", "eval_batch_size", "save_steps", "gradient_checkpointing", "compile", "fused_adamw")
 # Of the phase-2 hyper-parameters, those a retrieval target (no training) depends on.
-RETRIEVAL_HP = ("max_length",)
+RETRIEVAL_HP = {"nearest": ("max_length", "max_eval_examples"), "mining": ("max_length",)}
 # Settings only one kind of task reads (an XNLI cell's key never depends on QA windows).
 KIND_HP = {"qa": ("doc_stride", "max_query_length", "max_answer_length", "n_best")}
 KEY_LENGTH = 12
@@ -211,7 +211,7 @@ def cell_inputs(cfg: Any, ctx: Any, target: Any, languages: List[str], inter: Op
     target_values["languages"] = list(languages)
     start: Dict[str, Any] = ({"inter": inter} if inter is not None else
                              {"pretrained": model_identity(cfg.model, Path(cfg.paths.cache))})
-    hp = phase_hp(target_hp(cfg), (target.kind.value,), RETRIEVAL_HP if target.retrieval else None)
+    hp = phase_hp(target_hp(cfg), (target.kind.value,), RETRIEVAL_HP[target.retrieval] if target.retrieval else None)
     if target.retrieval:
         hp["retrieval_layer"] = int(cfg.model.retrieval_layer)
     return {
