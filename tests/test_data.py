@@ -197,3 +197,31 @@ def test_concurrent_jobs_share_the_hub_cache_without_writing_derived_files(tmp_p
         results = pool.starmap(_read_and_tokenize, [(str(repo), str(cache))] * 3)
     assert results[0] == results[1] == results[2] == [(f"russian-{i}", 3 + i) for i in range(50)]
     assert list(cache.rglob("*.arrow")) and not list(cache.rglob("cache-*.arrow"))
+
+
+def test_a_labelled_file_with_an_unlabelled_sentence_names_file_and_line(tmp_path: Path) -> None:
+    """XTREME blanks whole test files; one sentence without tags inside a labelled file is
+    malformed (it used to drop the whole language, and the task score silently became the
+    average of the others)."""
+    from xtask.data.sources import BUNDLED_MINI_ROOT
+
+    root = tmp_path / "download"
+    (root / "udpos").mkdir(parents=True)
+    lines = (BUNDLED_MINI_ROOT / "udpos" / "dev-de.tsv").read_text().splitlines(keepends=True)
+    blank = lines.index("\n")  # the first sentence ends here; strip the tags of the second one
+    end = lines.index("\n", blank + 1)
+    lines[blank + 1 : end] = [line.split("\t")[0] + "\n" for line in lines[blank + 1 : end]]
+    (root / "udpos" / "dev-de.tsv").write_text("".join(lines))
+    with pytest.raises(MalformedDataError, match=rf"dev-de\.tsv:{blank + 2}: this example has no label, but .*dev-de\.tsv:1 has one"):
+        TARGET_TASKS["udpos"].read(_ctx(source="xtreme_dir", root=str(root)), "dev", "de")
+    # A whole file without tags is an unlabelled split: predictions only, no error.
+    (root / "udpos" / "test-de.tsv").write_text("".join(line.split("\t")[0].rstrip("\n") + "\n" if line.strip() else "\n"
+                                                        for line in lines))
+    test = TARGET_TASKS["udpos"].read(_ctx(source="xtreme_dir", root=str(root)), "test", "de")
+    assert all(tags == [] for tags in test["tags"])
+
+
+def test_column_errors_name_the_line_that_differs(tmp_path: Path) -> None:
+    root = _xtreme_dir(tmp_path, "P1\tH1\nP2\tH2\tneutral\nP3\tH3\tentailment\n")
+    with pytest.raises(MalformedDataError, match=r"dev-en\.tsv:1: expected 3 tab-separated columns \(as the file's other lines have\), got 2"):
+        TARGET_TASKS["xnli"].read(_ctx(source="xtreme_dir", root=str(root)), "dev", "en")

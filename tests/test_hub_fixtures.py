@@ -14,12 +14,11 @@ from typing import Dict, List, Tuple
 import datasets
 import pyarrow.parquet as pq
 import pytest
-import yaml
 from datasets.info import DatasetInfosDict
 from huggingface_hub import DatasetCard
 
 from hub_fixtures import schemas
-from hub_fixtures.generate import localize, parquet_path, write_mirror
+from hub_fixtures.generate import parquet_path, write_mirror
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT_ERROR = "Dataset scripts are no longer supported"
@@ -230,29 +229,3 @@ def test_generator_output_is_deterministic(tmp_path) -> None:
                 assert (folder / rel).read_bytes() == (second[repo_id] / rel).read_bytes(), rel
     with pytest.raises(KeyError, match="no schema"):
         write_mirror(tmp_path / "c", ["nobody/nothing"])
-
-
-# A fixture language per `{lang}` task of conf/data/hub.yaml (udpos: language name, tatoeba: ISO 639-3).
-_TASK_LANG = {"udpos": "English", "bucc2018": "de", "tatoeba": "deu"}
-
-
-def test_every_dataset_xtask_configures_is_mirrored(mirror, hf_cache) -> None:
-    """conf/data/hub.yaml, pointed at the mirror: every (task, split) resolves to a loadable
-    split, except the ids that are script-only on the Hub, which fail as they would there."""
-    hub = yaml.safe_load((REPO / "conf" / "data" / "hub.yaml").read_text())["hub"]
-    assert {spec["path"] for spec in hub.values()} <= set(schemas.SCHEMAS), "add the new ids to schemas.py"
-    local = localize(hub, Path(next(iter(mirror.values()))).parents[1])
-    refused = set()
-    for task, spec in local.items():
-        name = spec.get("name")
-        if name is not None:
-            name = name.format(lang=_TASK_LANG.get(task, "en"))
-        kwargs = {k: spec[k] for k in ("data_dir", "revision") if spec.get(k) is not None}
-        for split in spec["splits"].values():
-            if schemas.SCHEMAS[hub[task]["path"]].layout == schemas.SCRIPT_ONLY:
-                with pytest.raises(RuntimeError, match=SCRIPT_ERROR):
-                    datasets.load_dataset(spec["path"], name, split=split, cache_dir=hf_cache, **kwargs)
-                refused.add(hub[task]["path"])
-                continue
-            assert len(datasets.load_dataset(spec["path"], name, split=split, cache_dir=hf_cache, **kwargs)) > 0
-    assert refused <= set(SCRIPT_ONLY)

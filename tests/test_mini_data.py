@@ -11,7 +11,7 @@ import unicodedata
 import pytest
 
 from xtask.data.sources import BUNDLED_MINI_ROOT, MINI_LANGUAGES
-from mini import ccg, choice, english, generate, lexicon, nli, qa, retrieval, tagging, xcopa
+from mini import ccg, choice, english, generate, lexicon, nli, qa, retrieval, tagging
 
 
 def test_bundled_files_match_the_generator() -> None:

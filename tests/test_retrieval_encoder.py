@@ -29,3 +29,27 @@ def test_truncated_sorted_batches_equal_the_full_model(shared_cache, layer: int)
             hidden = model(**tokenizer([sentence], return_tensors="pt"), output_hidden_states=True).hidden_states[layer]
         expected = torch.nn.functional.normalize(hidden.mean(1), dim=-1)[0].numpy()
         assert np.abs(row - expected).max() < 1e-5, sentence
+
+
+def test_sampled_tatoeba_pairs_stay_aligned_and_renumbered() -> None:
+    from xtask.data.canonical import Bitext
+    from xtask.pipeline.retrieval import sample_pairs
+
+    ids = [str(i) for i in range(50)]
+    bitext = Bitext(ids, [f"s{i}" for i in range(50)], ids, [f"t{i}" for i in range(50)], [(i, i) for i in ids])
+    sample = sample_pairs(bitext, 10, seed=3)
+    assert len(sample) == 10 and sample.src_ids == sample.tgt_ids == [str(k) for k in range(10)]
+    assert [s[1:] for s in sample.src] == [t[1:] for t in sample.tgt]  # pair i is still pair i
+    assert sample.gold == [(str(k), str(k)) for k in range(10)]
+    assert sample_pairs(bitext, 10, seed=3).src == sample.src and sample_pairs(bitext, 10, seed=4).src != sample.src
+    assert sample_pairs(bitext, None, seed=3) is bitext and sample_pairs(bitext, 80, seed=3) is bitext
+    shuffled = Bitext(ids, bitext.src, ids, bitext.tgt, [(i, str((int(i) + 1) % 50)) for i in ids])
+    assert sample_pairs(shuffled, 10, seed=3) is shuffled  # not known to be aligned: scored whole
+
+
+def test_a_tatoeba_cell_on_a_sample_of_pairs_is_partial_with_its_chance(run_cell_with) -> None:
+    scores = run_cell_with("inter=none", "target=tatoeba", "target.languages=[de,fr]",
+                           "train.target.max_eval_examples=20").results.scores
+    assert scores.sampled == {"de": 100, "fr": 100}  # the mini copy has 100 pairs per language
+    assert {lang: s.n for lang, s in scores.per_language.items()} == {"de": 20, "fr": 20}
+    assert scores.extra["chance"] == {"de": 5.0, "fr": 5.0} and scores.partial

@@ -111,9 +111,9 @@ def test_grid_runs_as_one_job_array(slurm_cluster: SlurmCluster, tmp_path: Path)
         f"launch.py failed ({proc.returncode}):\n{proc.stderr[-4000:]}\nsqueue: {slurm_cluster.squeue()}"
     )
 
-    results = sorted((outputs / "cells").glob("*/results.json"))
-    cells = [json.loads(p.read_text())["cell"] for p in results]
-    assert sorted((c["inter"], c["target"], c["seed"]) for c in cells) == [("none", "xnli", 1), ("none", "xnli", 2)]
+    specs = [json.loads(p.read_text()) for p in sorted((outputs / "cells").glob("*/spec.json"))]
+    assert sorted((c["inter"], c["target"], c["seed"]) for c in specs) == [("none", "xnli", 1), ("none", "xnli", 2)]
+    assert len(list((outputs / "cells").glob("*/results.json"))) == 2
 
     # submitit names each task's folder after its SLURM id, ARRAYID_TASK (submitit_folder: .../%j).
     task_dirs = sorted(p.name for p in outputs.glob("multirun/*/.submitit/*_*") if p.is_dir())
@@ -126,7 +126,8 @@ def test_grid_runs_as_one_job_array(slurm_cluster: SlurmCluster, tmp_path: Path)
 
 
 def _results(outputs: Path) -> Dict[str, dict]:
-    return {json.loads(p.read_text())["cell"]["dir"]: json.loads(p.read_text())
+    """Cell folder name -> its results.json, with its spec.json under "spec"."""
+    return {p.parent.name: {**json.loads(p.read_text()), "spec": json.loads((p.parent / "spec.json").read_text())}
             for p in (outputs / "cells").glob("*/results.json")}
 
 
@@ -140,8 +141,8 @@ def test_grid_shares_one_intermediate_training_and_relaunch_skips(slurm_cluster:
     results = _results(outputs)
     assert len(results) == 4
     for result in results.values():  # every cell ran through SLURM, and says which job it was
-        assert result["cell"]["job"]["slurm_job"].count("_") == 1, result["cell"]["job"]
-    mnli = [r for r in results.values() if r["cell"]["inter"] == "mnli"]
+        assert result["environment"]["slurm_job"].count("_") == 1, result["environment"]
+    mnli = [r for r in results.values() if r["spec"]["inter"] == "mnli"]
     assert sorted(r["phases"]["inter"]["cache"] for r in mnli) in (["built", "waited"], ["built", "reused"])
     entries = [p for p in (outputs / "cache" / "intermediate").iterdir() if p.is_dir()]
     assert len(entries) == 1 and entries[0].name.startswith("mnli-"), entries
@@ -158,18 +159,21 @@ def test_grid_shares_one_intermediate_training_and_relaunch_skips(slurm_cluster:
 
 def test_failing_cell_is_reported_while_the_others_finish(slurm_cluster: SlurmCluster, tmp_path: Path) -> None:
     outputs = tmp_path / "outputs"
-    # PAWS-X has no Thai: that cell fails; XNLI's Thai cell finishes.
-    proc = _launch(slurm_cluster, "inter=none", "target=xnli,pawsx", "seed=1", *TINY_SLURM_JOB,
-                   f"paths.outputs={outputs}", *TINY_CELL[:-1], "target.languages=[th]")
+    # CCG's licensed data is not where data.ccgbank says: that cell fails on its node (a bad
+    # config value would stop the sweep before any job); the none cell finishes.
+    proc = _launch(slurm_cluster, "inter=none,ccg", "target=xnli", "seed=1", *TINY_SLURM_JOB,
+                   f"paths.outputs={outputs}", *TINY_CELL[:-1], "target.languages=[th]",
+                   "data.ccgbank=/nonexistent/ccgbank/AUTO")
     assert proc.returncode != 0
+    assert "| ccg | failed |" in proc.stdout  # the sweep's matrix is printed all the same
     (sweep,) = (outputs / "multirun").iterdir()
     status = subprocess.run([sys.executable, "-m", "xtask.cli", "status", str(sweep)],
                             capture_output=True, text=True, cwd=REPO)
     assert status.returncode == 1, status.stdout
     lines = status.stdout.splitlines()
-    failed = [line for line in lines if line.startswith("none__") and " failed " in line]
-    assert len(failed) == 1 and "pawsx" in failed[0] and "has no language(s) ['th']" in failed[0], status.stdout
-    assert any("xnli" in line and " done " in line for line in lines), status.stdout
+    failed = [line for line in lines if "__" in line and " failed " in line]
+    assert len(failed) == 1 and failed[0].startswith("ccg__") and "CCGbank folder not found" in failed[0], status.stdout
+    assert any(line.startswith("none__") and " done " in line for line in lines), status.stdout
 
 
 def test_signalled_job_checkpoints_requeues_and_resumes(slurm_cluster: SlurmCluster, tmp_path: Path) -> None:
@@ -204,8 +208,8 @@ def test_signalled_job_checkpoints_requeues_and_resumes(slurm_cluster: SlurmClus
     assert launcher.returncode == 0, err[-4000:]
     (result_file,) = (outputs / "cells").glob("*/results.json")
     result = json.loads(result_file.read_text())
-    assert result["cell"]["attempts"] == 2, result["cell"]
-    assert result["cell"]["job"].get("slurm_restarts") == "1", result["cell"]["job"]
+    assert result["environment"]["attempts"] == 2, result["environment"]
+    assert result["environment"].get("slurm_restarts") == "1", result["environment"]
     resumed_at = result["phases"]["target"]["resumed_from_step"]
     assert resumed_at and 0 < resumed_at < 1500, result["phases"]["target"]
     assert result["phases"]["target"]["train_steps"] == 1500

@@ -44,3 +44,29 @@ def test_single_cell_run_from_the_command_line(tmp_path: Path, shared_cache: Pat
     _launch("inter=none", "target=xnli", "seed=7", "target.languages=[en,zh]", outputs=tmp_path, cache=shared_cache)
     (result,) = (tmp_path / "cells").glob("none__xnli__tiny__s7__*/results.json")
     assert sorted(json.loads(result.read_text())["scores"]["per_language"]) == ["en", "zh"]
+
+
+def test_a_failed_cell_is_shown_in_the_matrix_of_its_own_sweep(tmp_path: Path, shared_cache: Path) -> None:
+    """The first multirun in which a cell fails still prints its matrix (the failed cell as
+    failed) and writes its report; the process exits 1."""
+    cmd = [sys.executable, "launch.py", "-m", "inter=none,ccg", "target=xnli", "target.languages=[en]",
+           "data.ccgbank=/nonexistent/ccgbank/AUTO", f"paths.outputs={tmp_path}", f"paths.cache={shared_cache}",
+           "logger=none", *TINY_BUDGET]
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    out = proc.stdout
+    table = out[out.index("| inter \\ target | xnli |"):].splitlines()
+    assert table[2].startswith("| none | ") and "(n=1" in table[2]
+    assert table[3].startswith("| ccg | failed |")
+    assert "did not finish (failed)" in proc.stderr
+    (sweep,) = (tmp_path / "multirun").glob("*_adhoc")
+    assert (sweep / "report.md").is_file() and "| ccg | failed |" in (sweep / "transfer_matrix.md").read_text()
+
+
+def test_a_bad_value_stops_the_sweep_before_any_job(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "launch.py", "-m", "inter=none,mnli", "train.target.epochs=-1",
+                           f"paths.outputs={tmp_path}", "logger=none"], cwd=REPO, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 2
+    assert "nothing was launched" in proc.stderr and "Value -1.0 is not valid for train.target.epochs" in proc.stderr
+    assert "Traceback" not in proc.stderr and not (tmp_path / "cells").exists()

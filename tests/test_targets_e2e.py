@@ -3,7 +3,6 @@ reproducing each cell's own numbers from the files the cell wrote."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest

@@ -40,6 +40,10 @@ def test_offline_runs_per_phase_with_summary(run_cell_with, tmp_path: Path) -> N
 
 
 def test_unreachable_wandb_falls_back_to_offline(run_cell_with, tmp_path: Path, monkeypatch, caplog) -> None:
+    from xtask import tracking
+
+    monkeypatch.setattr(tracking, "_offline_reason", None)
+    monkeypatch.setattr(tracking, "_probed", {})
     monkeypatch.setenv("WANDB_API_KEY", "x" * 40)
     monkeypatch.delenv("WANDB_MODE", raising=False)
     results = run_cell_with(
@@ -48,7 +52,7 @@ def test_unreachable_wandb_falls_back_to_offline(run_cell_with, tmp_path: Path, 
     )
     assert results.action == "ran"
     assert _run_files(tmp_path / "outputs", f"{results.results.key}-target")
-    assert "falling back to offline" in caplog.text
+    assert "W&B online is not available (http://127.0.0.1:9 unreachable" in caplog.text
 
 
 def test_the_sweep_report_becomes_one_wandb_run(compose, tmp_path: Path) -> None:

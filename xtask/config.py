@@ -41,6 +41,17 @@ class DataSource(str, Enum):
     files = "files"
 
 
+class TaggingPiece(str, Enum):
+    """The subword of a word that carries its tag (tagging tasks). ``first``: its first piece, as
+    XTREME's reference code does (comparable with published numbers); ``first_nonblank``: its
+    first piece that is not a bare "▁" (SentencePiece gives most Chinese/Japanese words one).
+    Measured (multilingual-e5-small, UD EWT 3000 sentences, 250 steps, one seed): UDPOS zh dev
+    F1 24.0 -> 58.2 (word accuracy 33.8 -> 65.6), de and en unchanged (87.5/87.3, 93.3/93.4)."""
+
+    first = "first"
+    first_nonblank = "first_nonblank"
+
+
 class OnBusy(str, Enum):
     skip = "skip"
     wait = "wait"
@@ -182,7 +193,7 @@ class DataConfig:
     hub: Dict[str, HubDataset] = field(default_factory=dict)
     # data=hub: a local folder holding copies of the Hub's dataset repos as owner/name/ (offline mirror).
     hub_mirror: Optional[str] = None
-    # data=files: the mapping file (task -> split -> language -> file; see conf/data/files.example.yaml).
+    # data=files: the mapping file (task -> split -> language -> file; see conf/data/files/example.yaml).
     files: Optional[str] = None
     # HF datasets cache; null = the library default (HF_HOME).
     cache_dir: Optional[str] = None
@@ -217,9 +228,15 @@ class PhaseTrainConfig:
     max_query_length: int = 64
     max_answer_length: int = 30
     n_best: int = 20
-    # Caps for quick runs; null uses every example.
+    # Tagging: the subword that carries each word's tag (TaggingPiece).
+    tagging_piece: TaggingPiece = TaggingPiece.first
+    # Caps for quick runs; null uses every example. max_eval_examples: a random sample of each
+    # language's evaluation set (Tatoeba: of its pairs; BUCC is always whole), marked partial.
     max_train_examples: Optional[int] = None
     max_eval_examples: Optional[int] = None
+    # Keep the input word embeddings fixed (they are most of a small multilingual encoder's
+    # parameters: 96M of e5-small's 118M): about half the step time on a CPU.
+    freeze_embeddings: bool = False
     # Training batches of similar lengths (HF's LengthGroupedSampler order, seeded): far less
     # padding. It changes which examples share a batch, so it is part of a phase's identity.
     group_by_length: bool = True
@@ -263,6 +280,8 @@ class LoggerConfig:
     entity: Optional[str] = None
     # Seconds W&B may take to start before the run falls back to offline.
     init_timeout: float = 60.0
+    # Seconds the one probe of the W&B server (per job) may take; unreachable: offline at once.
+    probe_timeout: float = 5.0
     # A self-hosted W&B server; null = the W&B default (or WANDB_BASE_URL).
     base_url: Optional[str] = None
 

@@ -36,9 +36,10 @@ def user_errors() -> tuple:
     from xtask.config import ConfigError
     from xtask.data.readers import MalformedDataError
     from xtask.data.sources import MissingDataError
+    from xtask.store.cells import StoreError
     from xtask.tasks import UnknownTaskError
 
-    return ConfigError, MissingDataError, MalformedDataError, UnknownTaskError
+    return ConfigError, MissingDataError, MalformedDataError, UnknownTaskError, StoreError
 
 
 def run_job(cfg: DictConfig) -> float:

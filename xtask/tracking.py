@@ -3,9 +3,11 @@
 Run ids are deterministic (the cell's signature + the phase; a shared intermediate encoder's
 cache key), with ``resume="allow"``, so a requeued job continues its run instead of starting a
 new one. ``group`` = sweep name, ``job_type`` = phase, tags = model / inter / target / seed.
-The HF Trainer logs its curves into the run that is open while it trains. If W&B cannot start
-(no API key, unreachable server, any W&B error), the run falls back to offline mode with one
-warning; ``finish`` always runs (``with phase_run(...)``).
+The HF Trainer logs its curves into the run that is open while it trains. Before its first
+online run a process probes the W&B server once (``logger.probe_timeout`` seconds); if it
+cannot be reached, or if any online start fails, every later run of the process goes offline
+at once (one warning), instead of each start waiting ``logger.init_timeout`` seconds.
+``finish`` always runs (``with phase_run(...)``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from typing import Any, Dict, Iterator, List, Optional
 from xtask.config import LoggerBackend, to_container
 
 log = logging.getLogger(__name__)
-_warned_offline = False
+DEFAULT_SERVER = "https://api.wandb.ai"
+# Why this process logs offline although logger.mode=online (None: it does not).
+_offline_reason: Optional[str] = None
+_probed: Dict[str, Optional[str]] = {}
 
 
 def enabled(cfg: Any) -> bool:
@@ -37,6 +42,32 @@ def report_to(cfg: Any) -> str:
     return "wandb" if enabled(cfg) else "none"
 
 
+def probe(server: str, timeout: float) -> Optional[str]:
+    """Why ``server`` cannot be reached (None: it answered, whatever the HTTP status); once per
+    process and server."""
+    import urllib.error
+    import urllib.request
+
+    if server not in _probed:
+        try:
+            urllib.request.urlopen(server, timeout=timeout).close()
+            _probed[server] = None
+        except urllib.error.HTTPError:  # it answered: reachable
+            _probed[server] = None
+        except Exception as err:  # URLError, timeouts, refused connections, bad URLs
+            _probed[server] = f"{server} unreachable ({type(err).__name__}: {_first_line(err)})"
+    return _probed[server]
+
+
+def go_offline(reason: str) -> None:
+    """Log every later run of this process offline, saying why once."""
+    global _offline_reason
+    if _offline_reason is None:
+        log.warning("W&B online is not available (%s): this job logs offline from now on; upload later with "
+                    "`xtask sync`", reason)
+        _offline_reason = reason
+
+
 def _init(cfg: Any, mode: str, **kwargs: Any) -> Any:
     import wandb
 
@@ -50,7 +81,6 @@ def start(cfg: Any, run_id: str, phase: str, name: str, tags: List[str],
           config: Optional[Dict[str, Any]] = None, extra: Optional[Dict[str, Any]] = None) -> Optional[Any]:
     """Open the phase's run (online, else offline); None when logging is off. ``config``: what
     the run records as its config (default: the whole resolved ``cfg``), plus ``extra``."""
-    global _warned_offline
     if not enabled(cfg):
         return None
     directory = wandb_dir(cfg)
@@ -64,16 +94,20 @@ def start(cfg: Any, run_id: str, phase: str, name: str, tags: List[str],
         reinit="finish_previous",
     )
     mode = str(cfg.logger.mode)
+    if mode == "online" and _offline_reason is None:
+        reason = probe(cfg.logger.base_url or os.environ.get("WANDB_BASE_URL") or DEFAULT_SERVER,
+                       float(cfg.logger.get("probe_timeout", 5.0)))
+        if reason is not None:
+            go_offline(reason)
+    if mode == "online" and _offline_reason is not None:
+        mode = "offline"
     try:
         return _init(cfg, mode, **kwargs)
     except Exception as err:  # W&B raises many kinds of errors; none may stop the cell
         if mode == "offline":
             log.warning("W&B could not start even offline (%s): this phase is not tracked", _first_line(err))
             return None
-        if not _warned_offline:
-            log.warning("W&B online failed (%s): falling back to offline runs; upload them later with "
-                        "`xtask sync`", _first_line(err))
-            _warned_offline = True
+        go_offline(f"wandb.init failed: {_first_line(err)}")
         _reset_wandb()  # the failed attempt still holds the run id in W&B's service process
         try:
             return _init(cfg, "offline", **kwargs)

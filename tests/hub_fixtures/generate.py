@@ -480,17 +480,6 @@ def write_mirror(root: Path, datasets: Optional[Iterable[str]] = None) -> Dict[s
     return written
 
 
-def localize(hub: Mapping[str, Mapping[str, Any]], root: Path) -> Dict[str, Dict[str, Any]]:
-    """A copy of a ``data.hub`` config whose dataset ids point at the mirror under ``root``."""
-    out: Dict[str, Dict[str, Any]] = {}
-    for task, spec in hub.items():
-        spec = dict(spec)
-        if spec.get("path") in schemas.SCHEMAS:
-            spec["path"] = str(Path(root) / spec["path"])
-        out[task] = spec
-    return out
-
-
 def main(argv: Seq[str]) -> int:
     if not argv or argv[0] in ("-h", "--help"):
         print(__doc__)

@@ -3,7 +3,7 @@
 Researchers keep their own copies of datasets (new languages, translated test sets, other
 splits). The mapping (YAML) says which file feeds what, in the task's upstream format::
 
-    root: ../shared/realdata        # paths below are relative to it (default: this file's folder)
+    root: ../../../shared/realdata  # paths below are relative to it; it, to this file's folder
     udpos:
       format: conllu                 # the task's default format for its entries
       train: {en: ud/en_ewt-ud-train.conllu.gz}
@@ -21,7 +21,10 @@ An entry is a path (then the task's ``format``, or its layout's parser) or a map
 ``path``, ``format`` and the format's options (:mod:`xtask.data.parsers`); option values that
 name files (``labels``, ``target``, ``gold``) are relative to ``root`` too. Formats: see
 :mod:`xtask.data.parsers`. The mapping is checked when it is loaded: unknown tasks, splits and
-formats are errors that list the valid ones.
+formats, languages, and options a format does not read are errors that list the valid ones.
+A file (or an option's file) the mapping names but that is missing is reported with the
+mapping's name when the split is read. The real-data kit's mapping: ``sweeps/files/real_cpu.yaml``;
+a commented example: ``conf/data/files/example.yaml``.
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ class FileMap:
 
         path = Path(path).resolve()
         if not path.is_file():
-            raise MissingDataError(f"data.files: mapping file not found: {path} (see conf/data/files.example.yaml)")
+            raise MissingDataError(f"data.files: mapping file not found: {path} (see conf/data/files/example.yaml)")
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as err:
@@ -77,6 +80,10 @@ class FileMap:
             for split, by_lang in block.items():
                 if split not in task.splits:
                     raise MalformedDataError(f"{path}: {task_name}: unknown split {split!r}; its splits: {', '.join(task.splits)}")
+                if task.split_aliases.get(split, split) != split:
+                    read = task.split_aliases[split]
+                    raise MalformedDataError(f"{path}: {task_name}.{split}: {task_name}'s {split} split reads its {read} "
+                                             f"split; map the file under {read}")
                 if not isinstance(by_lang, dict):
                     raise MalformedDataError(f"{path}: {task_name}.{split}: expected language -> file")
                 for lang, spec in by_lang.items():
@@ -101,12 +108,23 @@ class FileMap:
         if not parsers.exists(entry.path):
             raise MissingDataError(f"{task.name} {split} {lang}: file not found: {entry.path} "
                                    f"(named by the data=files mapping {self.source})")
+        for option in FILE_OPTIONS:
+            if option in entry.options and not parsers.exists(Path(entry.options[option])):
+                raise MissingDataError(f"{task.name} {split} {lang}: its {option} file not found: "
+                                       f"{entry.options[option]} (named by the data=files mapping {self.source})")
         return entry.path, entry.options, entry.parser
 
     def identity(self, task: str, split: str, lang: str) -> Any:
-        """What identifies this file for cell keys: its path and reading options."""
+        """What identifies this file for cell keys: its content (and that of a labels file it
+        names) and its reading options; not where it lies, so moving the data re-keys nothing
+        and editing a file re-keys the cells that read it."""
+        from xtask.data.identity import content_digest
+
         entry = self.entries.get((task, split, lang))
-        return None if entry is None else {"path": str(entry.path), "format": entry.parser, **dict(entry.options)}
+        if entry is None:
+            return None
+        options = {k: (content_digest(Path(v)) if k in FILE_OPTIONS else v) for k, v in entry.options.items()}
+        return {"content": content_digest(entry.path), "format": entry.parser, **options}
 
 
 def _layout_parser(task: Any) -> str:
@@ -126,6 +144,7 @@ def _entry(spec: Any, default_format: str, root: Path, task: Any, where: str) ->
     fmt = spec.pop("format", None) or default_format
     parsers.parser(fmt, task.kind.value, where)  # an unknown or mismatched format fails here, listing valid ones
     options = {k: (str(_resolve(root, v)) if k in FILE_OPTIONS else v) for k, v in spec.items() if k != "path"}
+    parsers.check_options(fmt, options, where)
     return Entry(_resolve(root, spec["path"]), fmt, options)
 
 

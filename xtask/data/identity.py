@@ -3,7 +3,7 @@
 * data=mini: the bundled files' content (a hash of the task's files), so regenerated mini data
   re-keys exactly the tasks it changed;
 * data=xtreme_dir: the download folder and the layout's file names;
-* data=files: the files the mapping names, with their formats and options;
+* data=files: the content of the files the mapping names, with their formats and options;
 * data=hub: the dataset id, config, split and revision (a local mirror of the same repos is the
   same data, so ``hub_mirror`` is not part of it).
 """
@@ -68,3 +68,26 @@ def _content(paths: Tuple[str, ...]) -> str:
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
                 digest.update(child.read_bytes())
     return digest.hexdigest()[:16]
+
+
+_DIGESTS: Dict[Tuple[str, int, int], str] = {}
+
+
+def content_digest(path: Path) -> str:
+    """SHA-256 (16 hex digits) of a file's bytes, or of a folder's files; "missing" when absent.
+    Remembered per process by path, size and modification time."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return "missing"
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _DIGESTS:
+        digest = hashlib.sha256()
+        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+        for file in files:
+            digest.update(str(file.relative_to(path) if file != path else "").encode())
+            with file.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+        _DIGESTS[key] = digest.hexdigest()[:16]
+    return _DIGESTS[key]

@@ -14,7 +14,8 @@ Formats, by kind:
   ``pawsx_tsv`` (PAWS-X's own ``id sentence1 sentence2 label`` with header, or ``pair_tsv``),
   ``multinli_jsonl``, ``snli_jsonl``, ``anli_jsonl``;
 * tagging: ``word_tag`` (XTREME's ``word<TAB>tag``), ``conllu`` (words and UPOS), ``ccg_auto``;
-* qa: ``squad_json`` (SQuAD v1.1/2.0, TyDiQA-GoldP and MLQA files);
+* qa: ``squad_json`` (SQuAD v1.1/2.0, TyDiQA-GoldP and MLQA files; ``articles: [start, stop]``
+  keeps those articles, e.g. to train on part of a parallel set and evaluate on the rest);
 * multiple_choice: ``hellaswag_jsonl``, ``hellaswag_txt`` (6 lines per item), ``cosmosqa_csv``,
   ``csqa_jsonl`` (original or Hub layout), ``siqa_jsonl`` (+ ``labels``: the ``*-labels.lst``
   file; default beside it), ``copa_jsonl`` (COPA / XCOPA);
@@ -228,7 +229,7 @@ def pawsx_tsv(path: Path, spec: Any, options: Options) -> Tuple[Rows, bool]:
     with open_text(path) as handle:
         first = handle.readline().rstrip("\r\n").split("\t")
     if first == _PAWSX_HEADER:
-        return tsv(path, spec, {"columns": {"text_a": "sentence1", "text_b": "sentence2", "label": "label"}})
+        return tsv(path, spec, {**options, "columns": {"text_a": "sentence1", "text_b": "sentence2", "label": "label"}})
     return pair_tsv(path, spec, options)
 
 
@@ -377,7 +378,8 @@ def squad_json(path: Path, spec: Any, options: Options) -> Tuple[Rows, bool]:
     """SQuAD-format JSON (``{"data": [...]}`` or a bare list of articles). Every answer offset is
     checked against its context. XTREME blanks the answers of its test files (whole-file
     unlabelled); a question without answers is unlabelled unless the task has unanswerable
-    questions (SQuAD 2.0), where it means "no answer"."""
+    questions (SQuAD 2.0), where it means "no answer". ``articles: [start, stop]`` keeps the
+    articles ``start <= i < stop`` (see :func:`select_articles`)."""
     with open_text(path) as handle:
         try:
             data = json.load(handle)
@@ -386,6 +388,8 @@ def squad_json(path: Path, spec: Any, options: Options) -> Tuple[Rows, bool]:
     articles = data["data"] if isinstance(data, dict) and "data" in data else data
     if not isinstance(articles, list):
         raise MalformedDataError(f"{path}: not SQuAD-format (expected a 'data' list of articles)")
+    if options.get("articles") is not None:
+        articles = select_articles(articles, options["articles"], str(path))
     check = LabelCheck()
     rows: Rows = []
     for article in articles:
@@ -409,6 +413,29 @@ def squad_json(path: Path, spec: Any, options: Options) -> Tuple[Rows, bool]:
                              "question": qa["question"], "answers": {"text": texts, "answer_start": starts}})
     labelled = True if spec.unanswerable else check.verdict()
     return rows, labelled
+
+
+def article_range(value: Any, where: str) -> Tuple[int, int]:
+    """``[start, stop]`` of the ``articles`` option, checked: two integers, ``0 <= start < stop``."""
+    ints = isinstance(value, (list, tuple)) and len(value) == 2 and all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value)
+    if not ints or not 0 <= value[0] < value[1]:
+        raise MalformedDataError(f"{where}: articles must be [start, stop], article indices with "
+                                 f"0 <= start < stop (stop excluded), got {value!r}")
+    return int(value[0]), int(value[1])
+
+
+def select_articles(articles: List[Any], value: Any, where: str) -> List[Any]:
+    """The articles whose index is in ``[start, stop)``, in file order. Entries with the same
+    title count as one article (TyDiQA-GoldP gives each question an entry of its own, and some
+    passages serve several questions): a range never splits an article's questions."""
+    start, stop = article_range(value, where)
+    keys = [str(a.get("title") or f"#{i}") if isinstance(a, dict) else f"#{i}" for i, a in enumerate(articles)]
+    order = list(dict.fromkeys(keys))
+    if stop > len(order):
+        raise MalformedDataError(f"{where}: articles [{start}, {stop}] goes past the file's {len(order)} articles")
+    kept = set(order[start:stop])
+    return [article for article, key in zip(articles, keys) if key in kept]
 
 
 # --------------------------------------------------------------------------- multiple choice
@@ -603,6 +630,26 @@ KIND_OF_PARSER: Dict[str, str] = {
                     "multiple_choice"),
     **dict.fromkeys(("tatoeba_pair", "bucc"), "retrieval"),
 }
+
+# The options each format reads; a data=files entry giving another one is refused (a misspelt
+# option would otherwise be ignored without a word).
+OPTIONS: Dict[str, Tuple[str, ...]] = {
+    "pair_tsv": ("label_map",), "tsv": ("columns", "header", "label_map"), "pawsx_tsv": ("label_map",),
+    "multinli_jsonl": ("label_map",), "snli_jsonl": ("label_map",), "anli_jsonl": ("label_map",),
+    "conllu": ("column",), "ccg_sections": ("sections",), "squad_json": ("articles",),
+    "siqa_jsonl": ("labels",), "tatoeba_pair": ("target",), "bucc": ("target", "gold"),
+}
+
+
+def check_options(name: str, options: Mapping[str, Any], where: str) -> None:
+    """Refuse options format ``name`` does not read, listing those it does; check ``articles``."""
+    valid = OPTIONS.get(name, ())
+    unknown = sorted(set(options) - set(valid))
+    if unknown:
+        raise MalformedDataError(f"{where}: format {name!r} has no option(s) {', '.join(unknown)}; "
+                                 f"its options: {', '.join(valid) or 'none'}")
+    if "articles" in options:
+        article_range(options["articles"], where)
 
 
 def parser(name: str, kind: str, where: str) -> Callable[[Path, Any, Options], Any]:

@@ -42,7 +42,7 @@ HOW_TO_GET = {
     ),
     DataSource.files: (
         "data=files reads the files its mapping (data.files) names: add this task/split/language "
-        "to the mapping (see conf/data/files.example.yaml)."
+        "to the mapping (see conf/data/files/example.yaml)."
     ),
 }
 
@@ -147,8 +147,9 @@ class DataContext:
             # process's memory instead of writing cache-*.arrow files into the shared HF cache,
             # where a hundred jobs starting together would race on them. The download and
             # preparation itself is shared, under datasets' own lock.
-            return datasets.load_dataset(where, config, split=split, revision=revision, data_dir=data_dir,
-                                         cache_dir=self.cache_dir, keep_in_memory=True)
+            return datasets.load_dataset(where, config, split=split, data_dir=data_dir, cache_dir=self.cache_dir,
+                                         revision=None if self.hub_mirror is not None else revision,  # a copy of that revision
+                                         keep_in_memory=True)
         except Exception as err:  # datasets raises many kinds (scripts, network, missing config/split)
             reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             hint = HOW_TO_GET[DataSource.hub]

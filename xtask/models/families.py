@@ -73,15 +73,17 @@ class Family:
         return mlm_model.get_output_embeddings()
 
 
+def _shape(arch: TinyArchitecture, vocab_size: int) -> Dict[str, int]:
+    """The tiny model's size, the same in every family."""
+    return {"vocab_size": vocab_size, "hidden_size": arch.hidden_size, "num_hidden_layers": arch.num_hidden_layers,
+            "num_attention_heads": arch.num_attention_heads, "intermediate_size": arch.intermediate_size}
+
+
 def _xlmr_config(arch: TinyArchitecture, vocab_size: int) -> Any:
     from transformers import XLMRobertaConfig
 
     return XLMRobertaConfig(
-        vocab_size=vocab_size,
-        hidden_size=arch.hidden_size,
-        num_hidden_layers=arch.num_hidden_layers,
-        num_attention_heads=arch.num_attention_heads,
-        intermediate_size=arch.intermediate_size,
+        **_shape(arch, vocab_size),
         # XLM-R numbers positions from pad_token_id + 1.
         max_position_embeddings=arch.max_length + 2,
         pad_token_id=1,
@@ -96,11 +98,7 @@ def _bert_config(arch: TinyArchitecture, vocab_size: int) -> Any:
 
     # mBERT: positions from 0, two token types, [PAD] = 0.
     return BertConfig(
-        vocab_size=vocab_size,
-        hidden_size=arch.hidden_size,
-        num_hidden_layers=arch.num_hidden_layers,
-        num_attention_heads=arch.num_attention_heads,
-        intermediate_size=arch.intermediate_size,
+        **_shape(arch, vocab_size),
         max_position_embeddings=arch.max_length,
         type_vocab_size=2,
         pad_token_id=0,
@@ -113,11 +111,7 @@ def _deberta_v2_config(arch: TinyArchitecture, vocab_size: int) -> Any:
     # mdeberta-v3-base's settings (relative attention only, shared key projections, p2c + c2p,
     # no token types, [PAD] = 0), with fewer position buckets for 128-token inputs (it has 256).
     return DebertaV2Config(
-        vocab_size=vocab_size,
-        hidden_size=arch.hidden_size,
-        num_hidden_layers=arch.num_hidden_layers,
-        num_attention_heads=arch.num_attention_heads,
-        intermediate_size=arch.intermediate_size,
+        **_shape(arch, vocab_size),
         max_position_embeddings=arch.max_length,
         relative_attention=True,
         position_buckets=32,

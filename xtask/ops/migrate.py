@@ -118,7 +118,8 @@ def migrate(path: Path, dry_run: bool = False) -> MigrationReport:
                 report.left.append((folder.name, f"{status.state}: no config kept (a relaunch recomputes it)"))
             continue
         try:
-            planned = plan_cell(_config(legacy["config"], folder.parent))
+            # Not re-validated: it ran under 0.1's rules; only its identity is computed.
+            planned = plan_cell(_config(legacy["config"], folder.parent), check=False)
         except Exception as err:  # a config today's code cannot plan: say why, move nothing
             report.failed.append((folder.name, f"{type(err).__name__}: {err}"))
             continue

@@ -53,10 +53,11 @@ class Planned:
     folder: Path
 
 
-def plan_cell(cfg: DictConfig) -> Planned:
-    """Check the config and resolve the cell's task, languages, identity and folder (cheap: no
-    model, no data read beyond what identifies it)."""
-    validate(cfg)
+def plan_cell(cfg: DictConfig, check: bool = True) -> Planned:
+    """Check the config (``check``) and resolve the cell's task, languages, identity and folder
+    (cheap: no model, no data read beyond what identifies it)."""
+    if check:
+        validate(cfg)
     ctx = DataContext.from_config(cfg.data)
     target = target_task(cfg.target.name)
     if cfg.inter.name not in (NO_INTERMEDIATE, MULTITASK):
@@ -111,6 +112,9 @@ def run_cell(cfg: DictConfig, planned: Optional[Planned] = None) -> Outcome:
     except store.Busy as busy:
         log.warning("%s: skipped (on_busy=wait waits for it)", busy)
         return Outcome(folder, "busy", message=str(busy))
+    except OSError as err:
+        raise store.StoreError(f"cannot write the cell folder {folder} ({err.strerror or err}): check that "
+                               "paths.outputs (or XTASK_OUTPUTS) is writable and has space; nothing was changed") from err
     try:
         return _run_locked(planned, started)
     finally:
@@ -143,9 +147,13 @@ def _run_locked(planned: Planned, started: float) -> Outcome:
     (folder / "results.json").unlink(missing_ok=True)  # never leave an old result beside a new run
     attempts = (current.status.attempts if current.status is not None and not cfg.force else 0) + 1
     planned.spec.created = time.time()
-    store.write_spec(folder, planned.spec)
-    store.reserve_space(folder)
-    store.write_status(folder, "running", attempts=attempts, since=started)
+    try:
+        store.write_spec(folder, planned.spec)
+        store.reserve_space(folder)
+        store.write_status(folder, "running", attempts=attempts, since=started)
+    except OSError as err:
+        raise store.StoreError(f"cannot write the cell folder {folder} ({err.strerror or err}): check that "
+                               "paths.outputs (or XTASK_OUTPUTS) is writable and has space") from err
     log.info("cell %s -> %s", folder.name, folder)
     from xtask.pipeline import preemption
 
@@ -161,14 +169,24 @@ def _run_locked(planned: Planned, started: float) -> Outcome:
     except (preemption.Preempted, SystemExit, KeyboardInterrupt) as err:
         # Stopped from outside (SLURM warning signal, requeue, Ctrl-C): checkpoints are kept and
         # a rerun of the same cell resumes from them.
-        store.write_status(folder, "interrupted", error=f"{type(err).__name__}: {err}", attempts=attempts, since=started)
+        _record(folder, "interrupted", err, attempts, started)
         raise
     except BaseException as err:
-        store.write_status(folder, "failed", error=f"{type(err).__name__}: {err}",
-                           traceback=traceback.format_exc(limit=20), attempts=attempts, since=started)
+        _record(folder, "failed", err, attempts, started, traceback.format_exc(limit=20))
         raise
     finally:
         preemption.uninstall()
+
+
+def _record(folder: Path, state: str, err: BaseException, attempts: int, started: float, trace: Optional[str] = None) -> None:
+    """Write the cell's final status; if even that fails (a read-only store), say so in the log
+    and let the original error through (never mask it)."""
+    error = f"{type(err).__name__}: {err}{store.disk_note(folder)}"
+    try:
+        store.write_status(folder, state, error=error, traceback=trace, attempts=attempts, since=started)
+    except OSError as write_err:
+        log.error("could not record %s in %s (%s); the cell's error was %s: %s", state, folder / "status.json",
+                  write_err, type(err).__name__, err)
 
 
 def _clear(folder: Path) -> None:
@@ -217,13 +235,14 @@ def _compute(planned: Planned, started: float, attempts: int) -> Results:
         scores = _target_phase(planned, target, data, init_from, phases, timings,
                                report_to="wandb" if run is not None else "none")
         tracking.log_summary(run, {
-            "target": {"average": scores.average, **scores.averages},
+            "target": {"average": scores.average, **scores.averages, "chance": scores.extra.get("chance_average")},
             "per_language": {lang: s.metrics for lang, s in scores.per_language.items()},
         })
     timings["total_s"] = time.time() - started
     return Results(
         key=planned.spec.key, versions=planned.spec.versions, scores=scores, phases=phases, timings=timings,
-        environment={**versions(), **store.job_info(), "attempts": attempts, "sweep": str(cfg.sweep_name)},
+        environment={**versions(), **store.job_info(), "attempts": attempts, "sweep": str(cfg.sweep_name),
+                     "slurm_restarts": store.slurm_restarts()},
         started_from=init_from,
     )
 
@@ -232,6 +251,7 @@ def _target_phase(planned: Planned, target: TaskSpec, data: Any, init_from: str,
                   timings: Dict[str, float], report_to: str) -> TargetScores:
     """Phase 2 (fine-tune on English, evaluate every language), or scoring the encoder
     directly for the retrieval targets. Fills ``phases`` and ``timings``."""
+    from xtask.pipeline.chance import majority_tag
     from xtask.pipeline.evaluation import evaluate_languages
     from xtask.pipeline.retrieval import score_retrieval
     from xtask.pipeline.training import PhaseRun, TrainKnobs, finetune
@@ -240,7 +260,8 @@ def _target_phase(planned: Planned, target: TaskSpec, data: Any, init_from: str,
     split = split_of(cfg)
     eval_started = time.time()
     if target.retrieval:
-        scores = score_retrieval(target, init_from, ctx, data.evaluation, split, cfg.model, target_hp(cfg), folder)
+        scores = score_retrieval(target, init_from, ctx, data.evaluation, split, cfg.model, target_hp(cfg), folder,
+                                 cfg.seed)
     else:
         phase2 = finetune(
             task=target, train_set=data.train, dev_set=data.selection,
@@ -250,7 +271,8 @@ def _target_phase(planned: Planned, target: TaskSpec, data: Any, init_from: str,
         phases["target"] = {"task": target.name, "trained_on": target.train_task or target.name, **phase2.metrics}
         timings["target_s"] = phase2.seconds
         eval_started = time.time()
-        scores = evaluate_languages(phase2, target, data.evaluation, split, phase2.hp, cfg.seed, folder)
+        scores = evaluate_languages(phase2, target, data.evaluation, split, phase2.hp, cfg.seed, folder,
+                                    majority_tag(data.train))
     scores.left_out = dict(planned.left_out)
     timings["eval_s"] = time.time() - eval_started
     return scores
@@ -296,9 +318,12 @@ def sweep_id() -> Optional[str]:
         if HydraConfig.initialized():
             cfg = HydraConfig.get()
             return str(Path(cfg.sweep.dir).resolve()) if cfg.mode.name == "MULTIRUN" else str(Path(cfg.run.dir).resolve())
-    except Exception:  # outside Hydra (tests, xtask bench): no sweep
+    except Exception:  # outside Hydra (tests, xtask bench): this process is the "sweep"
         pass
-    return f"pid-{__import__('os').getpid()}-{time.time():.0f}"
+    return _PROCESS_ID
+
+
+_PROCESS_ID = f"process-{platform.node()}-{__import__('os').getpid()}-{time.time():.0f}"
 
 
 def _git_commit() -> Optional[str]:

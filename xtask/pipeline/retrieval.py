@@ -11,21 +11,23 @@ the threshold being the one that maximises F1 on the dev split's gold pairs.
 from __future__ import annotations
 
 import logging
+import random
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 from tqdm.auto import tqdm
 
+from xtask import mining
 from xtask.atomic import write_text_atomic
+from xtask.data.canonical import Bitext
 from xtask.data.sources import DataContext
+from xtask.pipeline.chance import chance
 from xtask.pipeline.evaluation import summarize
 from xtask.scoring.files import write_labels
-from xtask.store.records import TargetScores
 from xtask.scoring.metrics import accuracy, bucc_f1
+from xtask.store.records import TargetScores
 from xtask.tasks.spec import TaskSpec as Task
-from xtask import mining
-from xtask.data.canonical import Bitext
 
 log = logging.getLogger(__name__)
 MARGIN_K = mining.MARGIN_K
@@ -97,6 +99,18 @@ def best_threshold(candidates: List[Tuple[float, str, str]], gold: Sequence[Tupl
     return threshold
 
 
+def sample_pairs(bitext: Bitext, limit: Optional[int], seed: int) -> Bitext:
+    """A random sample of ``limit`` aligned pairs (line i of one side is line i of the other),
+    renumbered; the candidates shrink with it, so the chance level rises to 1 / limit. A bitext
+    that is not known to be aligned (no gold, or other gold pairs) is returned whole."""
+    aligned = bitext.gold is not None and all(a == b == str(i) for i, (a, b) in enumerate(bitext.gold))
+    if limit is None or limit >= len(bitext) or not aligned or len(bitext.src) != len(bitext.tgt):
+        return bitext
+    keep = sorted(random.Random(seed).sample(range(len(bitext)), limit))
+    ids = [str(k) for k in range(limit)]
+    return Bitext(ids, [bitext.src[i] for i in keep], ids, [bitext.tgt[i] for i in keep], [(i, i) for i in ids])
+
+
 def _tatoeba(encoder: Encoder, bitext: Bitext) -> Tuple[List[str], Optional[List[str]]]:
     predicted = [str(i) for i in nearest(encoder(bitext.src), encoder(bitext.tgt))]
     gold = [b for _, b in bitext.gold] if bitext.gold is not None else None
@@ -120,19 +134,26 @@ def bucc_threshold(encoder: Encoder, task: Task, ctx: DataContext, lang: str) ->
 
 def score_retrieval(
     task: Task, init_from: str, ctx: DataContext, data: Mapping[str, Bitext], split: str,
-    model_cfg: Any, hp: Any, cell_dir: Path,
+    model_cfg: Any, hp: Any, cell_dir: Path, seed: int = 0,
 ) -> TargetScores:
     """Score the encoder on ``split`` of each language in ``data`` (language -> its bitext, as
-    the cell's preflight read it); ``ctx`` gives BUCC's dev split (its threshold)."""
+    the cell's preflight read it); ``ctx`` gives BUCC's dev split (its threshold). Tatoeba
+    scores a random sample of ``hp.max_eval_examples`` pairs when set (BUCC always the whole
+    corpus: its pairs hide among unpaired sentences)."""
     layer = int(model_cfg.retrieval_layer)
     encoder = Encoder(init_from, layer, hp.max_length, hp.eval_batch_size, str(model_cfg.get("retrieval_prefix") or ""))
     languages = list(data)
     per_language: Dict[str, Dict[str, float]] = {}
     sizes: Dict[str, int] = {}
+    chances: Dict[str, Optional[float]] = {}
+    sampled: Dict[str, int] = {}
     unlabelled: List[str] = []
     for lang in tqdm(languages, desc=f"scoring {task.name}", unit="lang"):
         bitext = data[lang]
         if task.retrieval == "nearest":
+            bitext = sample_pairs(bitext, hp.max_eval_examples, seed)
+            if len(bitext) < len(data[lang]):
+                sampled[lang] = len(data[lang])
             predicted, gold = _tatoeba(encoder, bitext)
         else:
             predicted, gold = _bucc(encoder, bitext, bucc_threshold(encoder, task, ctx, lang))
@@ -145,7 +166,9 @@ def score_retrieval(
         write_text_atomic(cell_dir / "labels" / task.name / name, write_labels(task.submission, gold))
         per_language[lang] = accuracy(gold, predicted) if task.retrieval == "nearest" else bucc_f1(gold, predicted)
         sizes[lang] = len(bitext)
+        chances[lang] = chance(task, gold)
         log.info("%s %s %s: %s=%.2f", task.name, split, lang, task.headline_metric, per_language[lang][task.headline_metric])
-    scores = summarize(task, split, languages, per_language, sizes, unlabelled)
+    scores = summarize(task, split, languages, per_language, sizes, unlabelled, chances)
+    scores.sampled = {lang: total for lang, total in sampled.items() if lang in per_language}
     scores.extra["layer"] = layer
     return scores

@@ -172,6 +172,7 @@ def finetune(
     hp = fit_max_length(hp, tokenizer)
     set_seed(seed)  # the fresh head's initialisation depends on it
     model = fmt.load_model(init_from, task)
+    freeze_embeddings(model, hp)
     knobs = run.settings
     args = training_arguments(hp, out_dir, seed, knobs, run.report_to, run.run_name)
     if args.load_best_model_at_end:
@@ -224,6 +225,12 @@ def with_effective_batch(hp: Any, total: Optional[int]) -> Any:
     if (micro, total // micro) == (int(hp.batch_size), int(hp.grad_accum)):
         return hp
     return OmegaConf.merge(hp, {"batch_size": micro, "grad_accum": total // micro})
+
+
+def freeze_embeddings(model: Any, hp: Any) -> None:
+    """With ``freeze_embeddings``, the input word embeddings are not trained (nor tied outputs)."""
+    if hp.get("freeze_embeddings"):
+        model.get_input_embeddings().weight.requires_grad_(False)
 
 
 def fit_max_length(hp: Any, tokenizer: Any) -> Any:

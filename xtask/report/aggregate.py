@@ -4,7 +4,8 @@ Collects the cells' results into one long table (:mod:`xtask.report.collect`), t
 (one per model and data source: they are never averaged together), builds and writes:
 
 * ``transfer_matrix.{csv,md,tex}``: mean ± std (n) over seeds, ``avg`` = XTREME score;
-  ``transfer_stats.csv``: the same numbers unformatted;
+  ``transfer_stats.csv``: the same numbers unformatted; ``chance_levels.csv``: what a guess
+  scores per target (also the Markdown matrix's last row);
 * ``score_heatmap.png``: the transfer matrix's means as a picture;
 * ``delta_matrix.{csv,md,tex}`` and ``delta_heatmap.png``: each row minus its ``none`` row (a
   grid without ``none`` cells borrows each cell's inter=none twin from the cell store when it
@@ -51,13 +52,14 @@ class Report:
     summary: Dict[str, float]
     per_language: Dict[str, pd.DataFrame]
     benchmark: str = DEFAULT_BENCHMARK
+    chance: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
     notes: List[str] = field(default_factory=list)
     out: Optional[Path] = None
     compare_md: Optional[str] = None
 
     @property
     def matrix_md(self) -> str:
-        return tables.markdown(self.text, CORNER)
+        return tables.markdown(tables.with_chance_row(self.text, self.chance), CORNER)
 
     @property
     def best_md(self) -> str:
@@ -88,7 +90,7 @@ def build(long: pd.DataFrame, label: str, all_targets: bool = True, benchmark: s
     report = Report(
         model=label, long=long, stats=stats, rows=rows, columns=columns, means=means, avg=avg,
         text=tables.transfer_text(stats, rows, columns, avg, benchmark), delta=tables.delta_matrix(means, avg, stats),
-        best=best, summary=summary, benchmark=benchmark,
+        best=best, summary=summary, benchmark=benchmark, chance=tables.chance_levels(cells, columns, benchmark),
         per_language={t: tables.per_language(long, t, rows) for t in columns if (long["target"] == t).any()},
     )
     report.notes.extend(_baseline_notes(means, stats))
@@ -113,11 +115,12 @@ def _baseline_notes(means: pd.DataFrame, stats: pd.DataFrame) -> List[str]:
 
 
 def _left_out_notes(long: pd.DataFrame) -> List[str]:
-    """Which languages partial scores leave out, and why (one line per target)."""
+    """Why a target's scores are partial: the languages left out, and why; the samples scored
+    (one line per target)."""
     cells = long.drop_duplicates("dir")
     out = []
     for target, part in cells[cells["left_out"].fillna("") != ""].groupby("target"):
-        out.append(f"{target}: {tables.PARTIAL_MARK} scores leave out {part['left_out'].iloc[0]}")
+        out.append(f"{target}: {tables.PARTIAL_MARK} scores {part['left_out'].iloc[0]}")
     return out
 
 
@@ -167,6 +170,7 @@ def write(report: Report, out: Path, paper: Optional[pd.DataFrame] = None) -> Li
         _write(out / "transfer_matrix.tex", latex.transfer_matrix(report.stats, report.rows, report.columns, report.avg,
                                                                   f"Transfer matrix, {title}")),
         _csv(report.stats.reset_index(), out / "transfer_stats.csv", None),
+        _csv(report.chance.rename("chance").to_frame(), out / "chance_levels.csv", "target"),
         _csv(report.delta, out / "delta_matrix.csv", "inter"),
         _write(out / "delta_matrix.md", tables.markdown(delta_text, CORNER)),
         _write(out / "delta_matrix.tex", latex.delta_matrix(report.delta, f"Delta vs none, {title}")),

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 LONG_COLUMNS = [
     "report", "sweep", "model", "inter", "setting", "row", "baseline", "group", "key", "baseline_key", "target", "seed",
-    "lang", "metric", "value", "lang_score", "n", "task_score", "state", "partial", "left_out", "dir",
+    "lang", "metric", "value", "lang_score", "n", "task_score", "chance", "state", "partial", "left_out", "dir",
 ]
 # Settings of the inter phase: not a none cell's (its row ignores them when finding its baseline).
 PHASE1_PREFIXES = ("inter.", "train.inter.", "inter_data", "inter_precision")
@@ -89,7 +89,8 @@ def _cell_rows(found: Found, view: CellView) -> List[Dict[str, Any]]:
         "setting": spec.setting if spec else None, "group": spec.group if spec else None,
         "key": spec.key if spec else None, "baseline_key": spec.baseline_key if spec else None,
         "target": spec.target if spec else None, "seed": spec.seed if spec else None,
-        "task_score": math.nan, "state": view.state.value, "partial": False, "left_out": "", "dir": str(view.folder),
+        "task_score": math.nan, "chance": math.nan, "state": view.state.value, "partial": False, "left_out": "",
+        "dir": str(view.folder),
         "report": report_key(spec) if spec else None,
     }
     if spec is None:
@@ -105,12 +106,28 @@ def _cell_rows(found: Found, view: CellView) -> List[Dict[str, Any]]:
     scores = results.scores
     base["task_score"] = math.nan if scores.average is None else float(scores.average)
     base["partial"] = scores.partial
-    base["left_out"] = ", ".join(f"{lang} ({why})" for lang, why in scores.left_out.items())
+    chance = scores.extra.get("chance_average")
+    base["chance"] = math.nan if chance is None else float(chance)
+    base["left_out"] = partial_reason(scores)
     if scores.average is None:  # every language unlabelled: predictions only
         base["state"] = "predictions only" if view.state == State.done else base["state"]
     rows = [{**base, "lang": lang, "metric": scores.metric, "value": float(s.metrics.get(scores.metric, math.nan)),
              "lang_score": float(s.score), "n": s.n} for lang, s in scores.per_language.items()]
     return rows or [{**base, "lang": None, "metric": scores.metric, "value": math.nan, "lang_score": math.nan, "n": None}]
+
+
+def partial_reason(scores: Any) -> str:
+    """Why a score is partial, in words ("" when it is not)."""
+    parts = []
+    if scores.left_out:
+        parts.append("leave out " + ", ".join(f"{lang} ({why})" for lang, why in scores.left_out.items()))
+    if scores.unlabelled and scores.per_language:
+        parts.append("leave out " + ", ".join(scores.unlabelled) + " (no labels: predictions only)")
+    if scores.sampled:
+        parts.append("score a sample of " + ", ".join(
+            f"{lang} ({scores.per_language[lang].n} of {total} examples)" for lang, total in scores.sampled.items()
+            if lang in scores.per_language))
+    return "; ".join(parts)
 
 
 def parse_name(name: str) -> Optional[Dict[str, Any]]:
@@ -279,9 +296,11 @@ def _wandb_rows(run: Any, spec: Any, where: str, group: str) -> List[Dict[str, A
     summary: Mapping[str, Any] = dict(run.summary or {})
     state = _RUN_STATES.get(str(getattr(run, "state", "")), str(getattr(run, "state", "unknown")))
     average = summary.get("target/average")
+    chance = summary.get("target/chance")
     base = {"report": report_key(spec), "sweep": group, "model": spec.model, "inter": spec.inter, "setting": spec.setting,
             "group": spec.group, "key": spec.key, "baseline_key": spec.baseline_key, "target": spec.target,
             "seed": spec.seed, "task_score": float(average) if state == "done" and average is not None else math.nan,
+            "chance": float(chance) if state == "done" and chance is not None else math.nan,
             "state": state if average is not None or state != "done" else "predictions only", "partial": False,
             "left_out": "", "dir": where}
     per_language: Dict[str, Dict[str, Any]] = {}

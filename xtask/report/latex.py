@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Dict, Iterable, List
+from typing import Iterable, List
 
 import pandas as pd
 
@@ -101,7 +101,7 @@ def transfer_matrix(stats: pd.DataFrame, rows: List[str], columns: List[str], av
     )
     note = (f"{caption}: mean over {seeds} seed(s), subscript = sample std; bold = best in its column; "
             "-- = no finished seed; superscript n = a cell with another number of seeds; "
-            "$\\dagger$ = averaged over a subset of the task's languages; Avg = the benchmark score (all its targets)")
+            "$\\dagger$ = averaged over a subset of the task's languages or a sample of its examples; Avg = the benchmark score (all its targets)")
     return tabular(table, "", note, cells_are_latex=True)
 
 

@@ -9,8 +9,8 @@ Columns are the benchmark's targets in its order (XTREME's nine by default), the
 target found, then ``avg`` = the benchmark score (mean of its task scores, defined only for a
 row that has all of them). Scores are task scores in points (0-100). A (row, target) without a
 finished seed is shown by its cells' state (``failed``, ``running``, ``predictions only``, ...)
-or ``missing``, never dropped; a score averaged over a subset of the task's languages is marked
-``†``, one computed by an older results version ``(stale)``.
+or ``missing``, never dropped; a score averaged over a subset of the task's languages or of a
+language's examples is marked ``†``, one computed by an older results version ``(stale)``.
 """
 
 from __future__ import annotations
@@ -26,13 +26,15 @@ from xtask.tasks.benchmarks import BENCHMARKS, DEFAULT_BENCHMARK
 AVG = "avg"
 CORNER = "inter \\ target"  # the matrix's top-left cell (tests/test_sweeps.py looks for it)
 PARTIAL_MARK = "†"
+CHANCE_ROW = "chance (a guess)"
 SCORED_STATES = ("done", "stale")
 LEGEND = ("Cells: task score (points), mean ± sample std over the seeds of one configuration (n = seeds; other "
           "cells' states after ';'). Only cells that differ in nothing but the seed are averaged; a row's name says "
-          f"what else differs. `{PARTIAL_MARK}`: averaged over a subset of the task's languages (not comparable with "
-          "published numbers); `(stale)`: computed by an older results version; `predictions only`: the evaluation "
+          f"what else differs. `{PARTIAL_MARK}`: averaged over a subset of the task's languages, or scored on a sample of "
+          "a language's examples (not comparable with published numbers; the notes say which); `(stale)`: computed by an older results version; `predictions only`: the evaluation "
           "split has no labels (submit it to the leaderboard). `avg`: the benchmark score, only for a row with all "
-          "its tasks.")
+          f"its tasks. `{CHANCE_ROW}`: what a guess scores on the same evaluations (uniform over the labels, choices or "
+          "candidates; the English training set's most frequent tag; 0 for span QA and BUCC).")
 
 
 def benchmark_targets(benchmark: str = DEFAULT_BENCHMARK) -> List[str]:
@@ -79,7 +81,9 @@ def column_order(targets: Iterable[str], all_targets: bool = True, benchmark: st
 def cell_table(long: pd.DataFrame) -> pd.DataFrame:
     """One row per cell (the long table has one per language)."""
     columns = ["sweep", "model", "inter", "setting", "row", "baseline", "group", "target", "seed", "task_score",
-               "state", "partial", "dir"]
+               "chance", "state", "partial", "dir"]
+    if "chance" not in long.columns:  # a long table written before chance levels were recorded
+        long = long.assign(chance=math.nan)
     return long.drop_duplicates("dir")[columns]
 
 
@@ -103,11 +107,29 @@ def cell_stats(cells: pd.DataFrame) -> pd.DataFrame:
     counts = others.groupby(keys)["state"].agg(
         lambda states: ", ".join(f"{n} {state}" for state, n in sorted(states.value_counts().items())))
     stats["not_done"] = counts.reindex(stats.index).fillna("")
-    stats["partial"] = used.groupby(keys)["partial"].any().reindex(stats.index).fillna(False).astype(bool)
+    stats["partial"] = used.groupby(keys)["partial"].any().reindex(stats.index).astype(object).fillna(False).astype(bool)
     stats["stale"] = used.groupby(keys)["state"].agg(lambda s: bool(len(s)) and (s == "stale").all()).reindex(
-        stats.index).fillna(False).astype(bool)
+        stats.index).astype(object).fillna(False).astype(bool)
     stats["baseline"] = cells.groupby(keys)["baseline"].first().reindex(stats.index)
     return stats
+
+
+def chance_levels(cells: pd.DataFrame, cols: List[str], benchmark: str = DEFAULT_BENCHMARK) -> pd.Series:
+    """Per target, what a guess scores on the evaluations the scored cells ran (see
+    :mod:`xtask.pipeline.chance`; the mean over cells, which differ only where their language
+    sets or evaluation caps do); ``avg``: the benchmark's mean when every target has one."""
+    scored = cells[cells["state"].isin(SCORED_STATES) & cells["chance"].notna()]
+    levels = scored.groupby("target")["chance"].mean().reindex(cols).astype(float)
+    members = levels.reindex(benchmark_targets(benchmark))
+    return pd.concat([levels, pd.Series({AVG: members.mean() if members.notna().all() else math.nan})])
+
+
+def with_chance_row(text: pd.DataFrame, chance: pd.Series) -> pd.DataFrame:
+    """The display matrix with a last row of chance levels (none when no cell has one)."""
+    if chance.isna().all():
+        return text
+    row = pd.DataFrame([[_num(chance.get(c, math.nan)) for c in text.columns]], index=[CHANCE_ROW], columns=text.columns)
+    return pd.concat([text, row])
 
 
 def mean_matrix(stats: pd.DataFrame, rows: List[str], cols: List[str]) -> pd.DataFrame:

@@ -157,6 +157,11 @@ def job_info() -> Dict[str, Any]:
     return info
 
 
+def slurm_restarts() -> Optional[str]:
+    """How often SLURM requeued this job (SLURM_RESTART_COUNT), if it did."""
+    return os.environ.get("SLURM_RESTART_COUNT") or None
+
+
 def write_status(folder: Path, state: str, **fields: Any) -> None:
     """Write the cell's status. On a full disk (or quota), the space kept in reserve at the
     start is freed and the write retried, so that the reason of a failure survives."""
@@ -168,6 +173,17 @@ def write_status(folder: Path, state: str, **fields: Any) -> None:
             raise
         (folder / RESERVE_FILE).unlink()
         records.write(folder, status)
+
+
+def disk_note(folder: Path, below: int = 2 * RESERVE_BYTES) -> str:
+    """`` (the disk holding FOLDER is full: N bytes free)`` when it is, else "": libraries report a
+    full disk in their own words (torch: "iostream error"), so a failure's reason says it."""
+    try:
+        stat = os.statvfs(folder)
+    except OSError:
+        return ""
+    free = stat.f_bavail * stat.f_frsize
+    return f" (the disk holding {folder} is full: {free} bytes free)" if free < below else ""
 
 
 def reserve_space(folder: Path) -> None:
@@ -183,6 +199,10 @@ def reserve_space(folder: Path) -> None:
 
 def release_reserve(folder: Path) -> None:
     (folder / RESERVE_FILE).unlink(missing_ok=True)
+
+
+class StoreError(OSError):
+    """The store cannot be written (read-only, full, missing): the message says where and what to check."""
 
 
 class Busy(Exception):

@@ -192,9 +192,10 @@ def _metrics(entry: Path) -> Dict[str, Any]:
 
 
 def mark_for_rebuild(entry: Path) -> None:
-    """Make the next job that needs ``entry`` rebuild it (its manifest is removed under the lock)."""
+    """Make the next job that needs ``entry`` rebuild it: the entry is removed, under its lock
+    (a job using it has already loaded it; cells keep their own results)."""
     with FileLock(str(entry) + ".lock", thread_local=False):
-        (entry / MANIFEST).unlink(missing_ok=True)
+        shutil.rmtree(entry, ignore_errors=True)
 
 
 def entries(cache_root: Path) -> List[Path]:

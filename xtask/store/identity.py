@@ -39,7 +39,9 @@ PHASE_VERSIONS: Dict[str, int] = {
 # Phase hyper-parameters that cannot change what a phase computes.
 NON_RESULT_HP = ("logging_steps", "eval_batch_size", "save_steps", "gradient_checkpointing", "compile", "fused_adamw")
 # Of the phase-2 hyper-parameters, those a retrieval target (no training) depends on.
-RETRIEVAL_HP = ("max_length",)
+RETRIEVAL_HP = {"nearest": ("max_length", "max_eval_examples"), "mining": ("max_length",)}
+# Settings only one kind of task reads (an XNLI cell's key never depends on QA windows).
+KIND_HP = {"qa": ("doc_stride", "max_query_length", "max_answer_length", "n_best")}
 KEY_LENGTH = 12
 
 
@@ -99,10 +101,10 @@ def data_identity(ctx: Any, reads: List[Tuple[str, str, Tuple[str, ...]]]) -> Di
     one task's Hub id re-keys only the phases that read that task."""
     from xtask.data.identity import location
 
-    out: Dict[str, Any] = {}
-    for task, split, languages in reads:
-        out[f"{task}/{split}"] = location(ctx, task, split, languages)
-    return out
+    merged: Dict[str, Tuple[str, str, Dict[str, None]]] = {}
+    for task, split, languages in reads:  # e.g. dev read for evaluation and for selection: one entry, all languages
+        merged.setdefault(f"{task}/{split}", (task, split, {}))[2].update(dict.fromkeys(languages))
+    return {name: location(ctx, task, split, tuple(languages)) for name, (task, split, languages) in merged.items()}
 
 
 def _phase1_reads(cfg: Any, ctx: Any) -> List[Tuple[str, str, Tuple[str, ...]]]:
@@ -112,6 +114,13 @@ def _phase1_reads(cfg: Any, ctx: Any) -> List[Tuple[str, str, Tuple[str, ...]]]:
     for name in mixture_names(cfg.inter, ctx):
         reads += [(name, "train", ("en",)), (name, "dev", ("en",))]
     return reads
+
+
+def _phase1_kinds(cfg: Any, ctx: Any) -> Tuple[str, ...]:
+    from xtask.pipeline.intermediate import mixture_names
+    from xtask.tasks import get_task
+
+    return tuple(sorted({get_task(name).kind.value for name in mixture_names(cfg.inter, ctx)}))
 
 
 def _phase2_reads(cfg: Any, ctx: Any, target: Any, languages: List[str]) -> List[Tuple[str, str, Tuple[str, ...]]]:
@@ -137,9 +146,11 @@ def _value(value: Any) -> Any:
 # --------------------------------------------------------------------------- phases
 
 
-def phase_hp(hp: Any, only: Optional[Tuple[str, ...]] = None) -> Dict[str, Any]:
+def phase_hp(hp: Any, kinds: Tuple[str, ...], only: Optional[Tuple[str, ...]] = None) -> Dict[str, Any]:
+    """A phase's hyper-parameters that can change its result for tasks of ``kinds``."""
     values = non_default(_plain(hp), _defaults("phase"))
-    values = {k: v for k, v in values.items() if k not in NON_RESULT_HP}
+    unread = {key for kind, keys in KIND_HP.items() if kind not in kinds for key in keys}
+    values = {k: v for k, v in values.items() if k not in NON_RESULT_HP and k not in unread}
     return {k: v for k, v in values.items() if k in only} if only is not None else values
 
 
@@ -163,7 +174,7 @@ def inter_inputs(cfg: Any, ctx: Any) -> Dict[str, Any]:
         "precision": precision(cfg),
         "inter": {"name": cfg.inter.name, **inter_variant(cfg.inter)},
         "data": data_identity(ctx, _phase1_reads(cfg, ctx)),
-        "hp": phase_hp(cfg.train.inter),
+        "hp": phase_hp(cfg.train.inter, _phase1_kinds(cfg, ctx)),
         "seed": int(cfg.seed),
     }
 
@@ -200,7 +211,7 @@ def cell_inputs(cfg: Any, ctx: Any, target: Any, languages: List[str], inter: Op
     target_values["languages"] = list(languages)
     start: Dict[str, Any] = ({"inter": inter} if inter is not None else
                              {"pretrained": model_identity(cfg.model, Path(cfg.paths.cache))})
-    hp = phase_hp(target_hp(cfg), RETRIEVAL_HP if target.retrieval else None)
+    hp = phase_hp(target_hp(cfg), (target.kind.value,), RETRIEVAL_HP[target.retrieval] if target.retrieval else None)
     if target.retrieval:
         hp["retrieval_layer"] = int(cfg.model.retrieval_layer)
     return {

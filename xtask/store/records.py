@@ -98,12 +98,16 @@ class TargetScores:
     unlabelled: List[str] = field(default_factory=list)  # predictions only
     # Languages of the benchmark's list not evaluated, and why ("no dev split", "not requested").
     left_out: Dict[str, str] = field(default_factory=dict)
+    # Languages scored on a random sample of their evaluation set (train.target.max_eval_examples),
+    # with the full set's size (the sample's is per_language[lang].n).
+    sampled: Dict[str, int] = field(default_factory=dict)
     extra: Dict[str, Any] = field(default_factory=dict)  # e.g. the retrieval layer
 
     @property
     def partial(self) -> bool:
-        """Averaged over a subset of the benchmark's languages: not comparable with published numbers."""
-        return bool(self.left_out) or bool(self.unlabelled and self.per_language)
+        """Averaged over a subset of the benchmark's languages or of a language's examples: not
+        comparable with published numbers."""
+        return bool(self.left_out) or bool(self.unlabelled and self.per_language) or bool(self.sampled)
 
 
 @dataclass

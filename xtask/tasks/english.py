@@ -22,9 +22,6 @@ from xtask.tasks.spec import Hub, Local, Role, TaskKind, TaskSpec
 
 BINARY_LABELS = ("0", "1")
 INTER = frozenset({Role.inter})
-# The Hub's own parquet conversion of a dataset repo (one folder per config): the same rows as the
-# repo's loading script produced, for datasets that are on the Hub only as a script.
-PARQUET = "refs/convert/parquet"
 
 
 def hub_choices(fields: Callable[[Dict[str, Any]], Tuple[str, str, Sequence[str], Any]],
@@ -90,8 +87,9 @@ HELLASWAG = TaskSpec(
     description="HellaSwag, 4 endings", display="HellaSwag", paper_name="HellaSwag", splits=("train", "dev"),
     local={"train": Local("hellaswag/hellaswag_train.jsonl", "hellaswag_jsonl"),
            "dev": Local("hellaswag/hellaswag_val.jsonl", "hellaswag_jsonl")},
-    # Rowan/hellaswag holds a loading script (which datasets >= 4 does not run): its parquet conversion.
-    hub=Hub("Rowan/hellaswag", revision=PARQUET, data_dir="default", splits={"train": "train", "dev": "validation"},
+    # Rowan/hellaswag's main branch holds a loading script (datasets >= 4 does not run them); its
+    # pull request 7 converts it to parquet files (same rows and columns; a PR ref stays once merged).
+    hub=Hub("Rowan/hellaswag", revision="refs/pr/7", splits={"train": "train", "dev": "validation"},
             convert=hub_choices(lambda ex: (ex["ctx"], "", ex["endings"], ex["label"]), _int_label())),
 )
 
@@ -99,7 +97,9 @@ COSMOSQA = TaskSpec(
     name="cosmosqa", kind=TaskKind.multiple_choice, roles=INTER, order=8,
     description="Cosmos QA, 4 answers", display="CosmosQA", paper_name="CosmosQA", splits=("train", "dev"),
     local={"train": Local("cosmosqa/train.csv", "cosmosqa_csv"), "dev": Local("cosmosqa/valid.csv", "cosmosqa_csv")},
-    hub=Hub("allenai/cosmos_qa", revision=PARQUET, data_dir="default", splits={"train": "train", "dev": "validation"},
+    # allenai/cosmos_qa is a loading script only; Samsoup/cosmos_qa holds it as parquet: the same
+    # columns and dtypes and the same 25,262 / 6,963 / 2,985 rows (train / test / validation).
+    hub=Hub("Samsoup/cosmos_qa", splits={"train": "train", "dev": "validation"},
             convert=hub_choices(lambda ex: (ex["context"], ex["question"], [ex[f"answer{i}"] for i in range(4)],
                                             ex["label"]), _int_label())),
 )
@@ -118,7 +118,9 @@ SOCIALIQA = TaskSpec(
     description="Social IQa, 3 answers", display="SocialIQA", paper_name="SIQA", aliases=("siqa",),
     splits=("train", "dev"),
     local={split: Local(f"socialiqa/{split}.jsonl", "siqa_jsonl") for split in ("train", "dev")},
-    hub=Hub("allenai/social_i_qa", revision=PARQUET, data_dir="default", splits={"train": "train", "dev": "validation"},
+    # allenai/social_i_qa is a loading script only; lighteval/siqa holds it as parquet: the same six
+    # columns and the same 33,410 / 1,954 rows, labels "1".."3".
+    hub=Hub("lighteval/siqa", splits={"train": "train", "dev": "validation"},
             convert=hub_choices(lambda ex: (ex["context"], ex["question"], [ex["answerA"], ex["answerB"], ex["answerC"]],
                                             ex["label"]), _int_label(base=1))),
 )

@@ -24,7 +24,8 @@ COPA = TaskSpec(
     description="COPA (SuperGLUE): English causal reasoning, 2 choices; XCOPA's training set",
     display="COPA", paper_name="COPA", splits=("train", "dev"),
     local={"train": Local("copa/train.jsonl", "copa_jsonl"), "dev": Local("copa/val.jsonl", "copa_jsonl")},
-    # aps/super_glue holds a loading script: its parquet conversion, folder copa.
+    # aps/super_glue's main branch is a loading script: the Hub's own parquet conversion of it
+    # (revision refs/convert/parquet, one folder per config) has COPA's rows as released.
     hub=Hub("aps/super_glue", revision="refs/convert/parquet", data_dir="copa", splits={"train": "train", "dev": "validation"},
             convert=hub_choices(_copa_fields, _copa_label)),
 )

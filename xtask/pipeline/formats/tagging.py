@@ -1,4 +1,7 @@
-"""Token tagging (UDPOS, PAN-X, CCG): one tag per word, predicted on the word's first subword.
+"""Token tagging (UDPOS, PAN-X, CCG): one tag per word, predicted on one of its subwords: its
+first (``train.*.tagging_piece=first``, XTREME's choice) or its first that is not a bare "▁"
+(``first_nonblank``: with ``is_split_into_words`` SentencePiece gives most Chinese words a bare
+"▁" first, a piece that says nothing about the word).
 
 A sentence longer than the model's window is cut into consecutive chunks of whole words (as
 XTREME's preprocessing does), each predicted on its own and put back together, so every word
@@ -21,6 +24,7 @@ from xtask.tasks.spec import TaskSpec as Task
 
 IGNORE = -100  # label of special tokens and non-first subwords: no loss, no prediction
 META = ("example", "word_start", "positions")  # per-chunk bookkeeping, not model inputs
+BLANK_PIECE = "\u2581"  # SentencePiece's word-start mark alone
 
 
 def _word_pieces(tokenizer: Any, words: List[str]) -> Tuple[List[str], List[int]]:
@@ -46,15 +50,28 @@ def chunk_words(counts: List[int], budget: int) -> List[Tuple[int, int]]:
     return chunks
 
 
-def align_labels(word_ids: List[Any], word_labels: List[int]) -> List[int]:
-    """Label the first subword of each word; ignore special tokens and later subwords."""
-    labels, previous = [], None
-    for word_id in word_ids:
-        if word_id is None or word_id == previous:
-            labels.append(IGNORE)
-        else:
-            labels.append(word_labels[word_id] if word_labels else IGNORE)
-        previous = word_id
+def tag_positions(word_ids: List[Any], pieces: Optional[List[str]] = None, piece: str = "first") -> List[int]:
+    """Per word, the position of the subword that carries its tag: its first, or with
+    ``piece="first_nonblank"`` its first that is not a bare "▁" (the first when all are)."""
+    positions: List[int] = []
+    for i, word_id in enumerate(word_ids):
+        if word_id is None:
+            continue
+        if i == 0 or word_ids[i - 1] != word_id:
+            positions.append(i)
+        elif (piece == "first_nonblank" and pieces is not None and pieces[positions[-1]] == BLANK_PIECE
+              and pieces[i] != BLANK_PIECE):
+            positions[-1] = i  # the word's piece so far is a bare "▁": this one says more
+    return positions
+
+
+def align_labels(word_ids: List[Any], word_labels: List[int], positions: Optional[List[int]] = None) -> List[int]:
+    """Label each word on one subword (``positions``; default its first); ignore special tokens
+    and the word's other subwords."""
+    labels = [IGNORE] * len(word_ids)
+    if word_labels:
+        for i in tag_positions(word_ids) if positions is None else positions:
+            labels[i] = word_labels[word_ids[i]]
     return labels
 
 
@@ -62,8 +79,9 @@ class TaggingFormat(TaskFormat):
     metric = "f1"
     auto_model = "AutoModelForTokenClassification"
 
-    def _features(self, dataset: datasets.Dataset, tokenizer: Any, max_length: int, task: Task) -> datasets.Dataset:
-        """Model features plus, per chunk, its sentence index, first word and first-subword positions."""
+    def _features(self, dataset: datasets.Dataset, tokenizer: Any, max_length: int, task: Task,
+                  piece: str = "first") -> datasets.Dataset:
+        """Model features plus, per chunk, its sentence index, first word and tagged-subword positions."""
         budget = max_length - tokenizer.num_special_tokens_to_add(pair=False)
         label2id = task.label2id
 
@@ -75,14 +93,13 @@ class TaggingFormat(TaskFormat):
                 for start, end in chunk_words(counts, budget):
                     enc = tokenizer(words[start:end], is_split_into_words=True, truncation=True, max_length=max_length)
                     word_ids = enc.word_ids()
+                    positions = tag_positions(word_ids, enc.tokens(), piece)
                     out["input_ids"].append(enc["input_ids"])
                     out["attention_mask"].append(enc["attention_mask"])
-                    out["labels"].append(align_labels(word_ids, tag_ids[start:end]))
+                    out["labels"].append(align_labels(word_ids, tag_ids[start:end], positions))
                     out["example"].append(index)
                     out["word_start"].append(start)
-                    out["positions"].append(
-                        [i for i, w in enumerate(word_ids) if w is not None and (i == 0 or word_ids[i - 1] != w)]
-                    )
+                    out["positions"].append(positions)
             return out
 
         return dataset.map(encode, batched=True, with_indices=True, remove_columns=dataset.column_names)
@@ -90,11 +107,20 @@ class TaggingFormat(TaskFormat):
     def encode_train(self, dataset: datasets.Dataset, tokenizer: Any, max_length: int, task: Task) -> datasets.Dataset:
         return self._features(dataset, tokenizer, max_length, task).remove_columns(list(META))
 
+    def feature_params(self, hp: Any) -> Dict[str, Any]:
+        return {"max_length": int(hp.max_length), "tagging_piece": _piece(hp)}
+
+    def encode_for_training(self, dataset: datasets.Dataset, tokenizer: Any, task: Task, hp: Any,
+                            cache: Optional[Path] = None) -> datasets.Dataset:
+        return feature_cache.encode(
+            cache, dataset, tokenizer, task=task, fmt=self, purpose="train", params=self.feature_params(hp),
+            build=lambda: self._features(dataset, tokenizer, hp.max_length, task, _piece(hp)).remove_columns(list(META)))
+
     def encode_for_prediction(self, dataset: datasets.Dataset, tokenizer: Any, task: Task, hp: Any,
                               cache: Optional[Path] = None) -> datasets.Dataset:
         return feature_cache.encode(cache, dataset, tokenizer, task=task, fmt=self, purpose="predict",
-                               params=self.feature_params(hp),
-                               build=lambda: self._features(dataset, tokenizer, hp.max_length, task))
+                                    params=self.feature_params(hp),
+                                    build=lambda: self._features(dataset, tokenizer, hp.max_length, task, _piece(hp)))
 
     def collator(self, tokenizer: Any) -> Any:
         from transformers import DataCollatorForTokenClassification
@@ -127,3 +153,9 @@ class TaggingFormat(TaskFormat):
         if any(not tags for tags in gold):
             return Prediction(predicted, None, None, len(raw))
         return Prediction(predicted, gold, tagging_f1(gold, predicted), len(raw))
+
+
+def _piece(hp: Any) -> str:
+    """The phase's ``tagging_piece`` as a string (``first`` when the config has none)."""
+    value = getattr(hp, "tagging_piece", None) or "first"
+    return str(getattr(value, "value", value))

@@ -25,7 +25,8 @@ from xtask.pipeline.multitask.sampler import TaskSampler
 from xtask.tasks.spec import TaskSpec as Task
 from xtask.pipeline import preemption
 from xtask.pipeline.training import (
-    PhaseResult, PhaseRun, cap_examples, checkpoint_step, fit_max_length, last_checkpoint, training_arguments,
+    PhaseResult, PhaseRun, cap_examples, checkpoint_step, fit_max_length, freeze_embeddings, last_checkpoint,
+    training_arguments,
 )
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,7 @@ def train_mixture(
         features[MLM_TASK] = mlm_features(mlm_lines, tokenizer, hp.max_length)
         collators[MLM_TASK] = DataCollatorForLanguageModeling(tokenizer, mlm_probability=0.15)
     model = MultiTaskModel.from_encoder(init_from, specs)
+    freeze_embeddings(model.encoder, hp)
 
     sizes = {name: len(ds) for name, ds in features.items()}
     probabilities = probabilities_for(sizes)
