@@ -155,9 +155,10 @@ def test_feature_cache_reuses_by_content_and_tells_settings_apart(tokenizer, tmp
     fmt.encode_for_prediction(raw, tokenizer, task, _hp(max_length=32), tmp_path)  # another window
     fmt.encode_for_prediction(raw.select(range(10)), tokenizer, task, _hp(), tmp_path)  # other rows
     fmt.encode_for_training(raw, tokenizer, task, _hp(), tmp_path)  # other purpose
-    assert len(calls) == 5
+    fmt.encode_for_prediction(raw, tokenizer, task, _hp(tagging_piece="first_nonblank"), tmp_path)  # other rule
+    assert len(calls) == 6
     entries = sorted(p for p in tmp_path.iterdir() if p.is_dir())
-    assert len(entries) == 4 and all((p / features.MARKER).is_file() for p in entries)
+    assert len(entries) == 5 and all((p / features.MARKER).is_file() for p in entries)
 
 
 def test_tokenizer_identity_is_its_content(tokenizer, tmp_path) -> None:
