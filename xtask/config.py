@@ -237,6 +237,15 @@ class PhaseTrainConfig:
     # Keep the input word embeddings fixed (they are most of a small multilingual encoder's
     # parameters: 96M of e5-small's 118M): about half the step time on a CPU.
     freeze_embeddings: bool = False
+    # Training batches of similar lengths (HF's LengthGroupedSampler order, seeded): far less
+    # padding. It changes which examples share a batch, so it is part of a phase's identity.
+    group_by_length: bool = True
+    # Speed/memory only (never part of a phase's identity, xtask.store.identity.NON_RESULT_HP):
+    # recompute activations in the backward pass (less memory, ~20-30% slower), AdamW's fused
+    # CUDA kernel, torch.compile of the model. Ignored on CPU, where they would only cost time.
+    gradient_checkpointing: bool = False
+    fused_adamw: bool = False
+    compile: bool = False
 
 
 @dataclass
@@ -246,7 +255,20 @@ class TrainConfig:
     target: PhaseTrainConfig = field(default_factory=PhaseTrainConfig)
     # torch threads on CPU; null keeps torch's default.
     cpu_threads: Optional[int] = None
+    # Processes collating training batches (0: in the training process). Speed only.
     dataloader_workers: int = 0
+    # Mixed precision fp16 (bf16 is model.bf16; not both) and TF32 matmuls on Ampere+ GPUs:
+    # they change results, so they are part of the identities (xtask.store.identity.precision).
+    # Ignored on CPU.
+    fp16: bool = False
+    tf32: bool = False
+    # Reuse tokenised features across cells and jobs (paths.cache/features/). Speed only.
+    feature_cache: bool = True
+    # Phase 2's examples per optimizer step by the target's kind (classification, tagging, qa,
+    # multiple_choice), e.g. XTREME's {classification: 32, tagging: 32, qa: 16}: made of
+    # micro-batches of train.target.batch_size (what fits the GPU) and gradient accumulation.
+    # A kind not listed uses train.target.batch_size x grad_accum as given.
+    target_effective_batch: Dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -383,6 +405,25 @@ def validate(cfg: Any) -> None:
                                          f"{target.name} has no language(s) {unknown}; its languages: {', '.join(target.languages)}"))
     if cfg.target.max_length is not None and cfg.target.max_length < 16:
         problems.append(_problem("target.max_length", cfg.target.max_length, "must be >= 16 tokens, or null"))
+    from xtask.tasks.spec import TaskKind
+
+    kinds = [k.value for k in TaskKind if k != TaskKind.retrieval]
+    for kind, total in (cfg.train.target_effective_batch or {}).items():
+        key = f"train.target_effective_batch.{kind}"
+        if kind not in kinds:
+            problems.append(_problem(key, total, f"unknown task kind; valid: {', '.join(kinds)}"))
+        elif total < 1:
+            problems.append(_problem(key, total, "must be >= 1"))
+        elif total % min(cfg.train.target.batch_size, total):
+            problems.append(_problem(key, total, f"must be a multiple of the micro-batch train.target.batch_size="
+                                     f"{cfg.train.target.batch_size} (or at most it)"))
+    if cfg.train.dataloader_workers < 0:
+        problems.append(_problem("train.dataloader_workers", cfg.train.dataloader_workers, "must be >= 0"))
+    if cfg.train.fp16 and cfg.model.bf16:
+        problems.append(_problem("train.fp16", cfg.train.fp16, "fp16 and bf16 (model.bf16) exclude each other: "
+                                 "set one of them false"))
+    if cfg.train.cpu_threads is not None and cfg.train.cpu_threads < 1:
+        problems.append(_problem("train.cpu_threads", cfg.train.cpu_threads, "must be >= 1, or null"))
     tiny = cfg.model.tiny
     if tiny.hidden_size % tiny.num_attention_heads:
         problems.append(_problem("model.tiny.hidden_size", tiny.hidden_size, "must be a multiple of num_attention_heads"))

@@ -10,6 +10,12 @@ GPU, else the process's peak RSS). One extra step at the full window (every sequ
 to ``max_length``) gives the worst-case memory, the number that decides whether a batch size
 fits. From the throughput and the training set's size it prints what one run of the phase
 would take, the figure ``conf/costs.yaml`` wants.
+
+The timed steps use what a run of the config uses on this machine: length-grouped batches
+(``train.<phase>.group_by_length``: batches spread over a 50-batch sample ordered as training
+orders it; the share of padding is printed), and the precision and speed knobs (bf16/fp16,
+tf32, gradient checkpointing, fused AdamW, torch.compile), listed on a ``knobs:`` line, all off
+on a CPU. Loader workers do not apply here (batches are collated before the timing).
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional
+
+import numpy as np
 
 from xtask.atomic import write_json_atomic
 
@@ -65,7 +73,8 @@ def measure(cfg: Any, phase: str = "target", steps: int = 10, warmup: int = 2) -
 
     from xtask.pipeline.formats import format_for
     from xtask.models.tiny import pretrained_path
-    from xtask.pipeline.training import cap_examples, fit_max_length
+    from xtask.pipeline.batching import GroupedSampler, feature_lengths
+    from xtask.pipeline.training import TrainKnobs, cap_examples, fit_max_length, speed_knobs
 
     ctx, task, hp = _phase(cfg, phase)
     init_from = pretrained_path(cfg.model, Path(cfg.paths.cache))
@@ -73,30 +82,48 @@ def measure(cfg: Any, phase: str = "target", steps: int = 10, warmup: int = 2) -
     hp = fit_max_length(hp, tokenizer)
     fmt = format_for(task)
     device = _device()
-    bf16 = bool(cfg.model.bf16) and device.type == "cuda"
+    knobs = TrainKnobs.from_config(cfg)
+    on = speed_knobs(hp, knobs, device.type == "cuda")  # what a training run of this config uses here
+    grouped = bool(hp.group_by_length)
     train_set = cap_examples(task.read(ctx, "train", "en"), hp.max_train_examples, cfg.seed)  # as finetune does
-    needed = hp.batch_size * (steps + warmup)
+    # Grouped batches are cut from mega-batches of 50 batches (HF's order): encode that many so the
+    # timed batches have the lengths a run's batches have.
+    needed = hp.batch_size * max(steps + warmup, 50 if grouped else 0)
     sample = train_set.shuffle(seed=cfg.seed).select(range(min(len(train_set), needed)))
-    features = fmt.encode_for_training(sample, tokenizer, task, hp)
+    features = fmt.encode_for_training(sample, tokenizer, task, hp, knobs.feature_cache)
     if len(features) < hp.batch_size:
         raise SystemExit(f"{task.name}: only {len(features)} training features, fewer than one batch of {hp.batch_size}")
     collate = fmt.collator(tokenizer)
-    rows = [features[i] for i in range(len(features))]
+    order = (GroupedSampler(feature_lengths(features), hp.batch_size * max(int(hp.grad_accum), 1), cfg.seed).order(0)
+             if grouped else list(range(len(features))))
+    rows = [features[i] for i in order]
     batches = [collate(rows[i : i + hp.batch_size]) for i in range(0, len(rows) - hp.batch_size + 1, hp.batch_size)]
+    if len(batches) > steps + warmup:  # evenly spread over the epoch's batches, in a seeded order
+        count = steps + warmup
+        picked = np.unique(((np.arange(count) + 0.5) * len(batches) / count).astype(int))
+        batches = [batches[i] for i in np.random.default_rng(cfg.seed).permutation(picked)]
 
     torch.manual_seed(cfg.seed)
     model = fmt.load_model(init_from, task).to(device)
     model.train()
-    optimizer = torch.optim.AdamW(model.parameters(), lr=float(hp.lr))
+    if on["tf32"]:
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+    if on["activation_checkpointing"]:
+        model.gradient_checkpointing_enable()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=float(hp.lr), fused=on["optim"] == "adamw_torch_fused" or None)
+    forward = torch.compile(model) if on["torch_compile"] else model
+    half = torch.bfloat16 if on["bf16"] else torch.float16 if on["fp16"] else None
+    scaler = torch.amp.GradScaler("cuda", enabled=on["fp16"])
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
 
     def step(batch: Dict[str, Any]) -> None:
         batch = {k: v.to(device) for k, v in batch.items()}
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-            loss = model(**batch).loss
-        loss.backward()
-        optimizer.step()
+        with torch.autocast(device.type, dtype=half or torch.float32, enabled=half is not None):
+            loss = forward(**batch).loss
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
         optimizer.zero_grad(set_to_none=True)
 
     def sync() -> None:
@@ -113,7 +140,9 @@ def measure(cfg: Any, phase: str = "target", steps: int = 10, warmup: int = 2) -
     sync()
     seconds = time.perf_counter() - started
     examples = sum(int(b["input_ids"].shape[0]) for b in timed)
+    padded_tokens = sum(int(b["attention_mask"].numel()) for b in timed) if "attention_mask" in timed[0] else 0
     tokens = sum(int(b["attention_mask"].sum()) for b in timed) if "attention_mask" in timed[0] else 0
+    padding = 1 - tokens / padded_tokens if padded_tokens else 0.0
     typical_mb = _peak_memory_mb(device)
     # Worst case: the same batch size, every sequence padded to the full window.
     full = collate([{**row, **_pad(row, hp.max_length, tokenizer.pad_token_id)} for row in rows[: hp.batch_size]])
@@ -129,12 +158,24 @@ def measure(cfg: Any, phase: str = "target", steps: int = 10, warmup: int = 2) -
     return {
         "phase": phase, "task": task.name, "model": cfg.model.name, "device": str(device),
         "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
-        "bf16": bf16, "batch_size": int(hp.batch_size), "max_length": int(hp.max_length),
+        "bf16": on["bf16"], "knobs": knob_summary(on, hp, knobs), "batch_size": int(hp.batch_size),
+        "max_length": int(hp.max_length), "padding": padding,
         "parameters": sum(p.numel() for p in model.parameters()),
         "steps_timed": len(timed), "steps_per_s": steps_per_s, "examples_per_s": examples / seconds,
         "tokens_per_s": tokens / seconds, "peak_memory_mb": typical_mb, "peak_memory_full_window_mb": full_mb,
         "train_examples": len(train_set), "features_per_example": len(features) / max(len(sample), 1),
         "run_steps": math.ceil(micro_batches / accum), "run_hours": micro_batches / steps_per_s / 3600,
+    }
+
+
+def knob_summary(on: Dict[str, Any], hp: Any, knobs: Any) -> Dict[str, Any]:
+    """The speed and precision knobs as a run of this config uses them on this machine."""
+    return {
+        "bf16": on["bf16"], "fp16": on["fp16"], "tf32": on["tf32"],
+        "gradient_checkpointing": on["activation_checkpointing"], "fused_adamw": on["optim"] == "adamw_torch_fused",
+        "compile": on["torch_compile"], "group_by_length": bool(hp.group_by_length),
+        "dataloader_workers": on["dataloader_num_workers"], "feature_cache": knobs.feature_cache is not None,
+        "grad_accum": int(hp.grad_accum), "effective_batch": int(hp.batch_size) * int(hp.grad_accum),
     }
 
 
@@ -157,7 +198,9 @@ def render(figures: Dict[str, Any]) -> str:
     return "\n".join([
         f"{f['phase']} phase, task {f['task']}, model {f['model']} ({f['parameters'] / 1e6:.1f} M parameters) "
         f"on {f['device_name']}{' bf16' if f['bf16'] else ''}",
-        f"batch {f['batch_size']} x max_length {f['max_length']}, {f['steps_timed']} timed steps",
+        f"batch {f['batch_size']} x max_length {f['max_length']}, {f['steps_timed']} timed steps, "
+        f"{100 * f['padding']:.0f}% of their tokens padding",
+        "knobs: " + ", ".join(f"{k} {'on' if v is True else 'off' if v is False else v}" for k, v in f["knobs"].items()),
         f"  {f['steps_per_s']:.2f} steps/s   {f['examples_per_s']:.1f} examples/s   {f['tokens_per_s']:.0f} tokens/s",
         f"  peak memory ({'CUDA allocated' if f['device'].startswith('cuda') else 'process RSS'}) "
         f"{f['peak_memory_mb']:.0f} MiB; every sequence at max_length: {f['peak_memory_full_window_mb']:.0f} MiB",

@@ -254,7 +254,7 @@ def _target_phase(planned: Planned, target: TaskSpec, data: Any, init_from: str,
     from xtask.pipeline.chance import majority_tag
     from xtask.pipeline.evaluation import evaluate_languages
     from xtask.pipeline.retrieval import score_retrieval
-    from xtask.pipeline.training import PhaseRun, finetune
+    from xtask.pipeline.training import PhaseRun, TrainKnobs, finetune
 
     cfg, ctx, folder = planned.cfg, planned.ctx, planned.folder
     split = split_of(cfg)
@@ -266,7 +266,7 @@ def _target_phase(planned: Planned, target: TaskSpec, data: Any, init_from: str,
         phase2 = finetune(
             task=target, train_set=data.train, dev_set=data.selection,
             run=PhaseRun(init_from, folder / "target", target_hp(cfg), cfg.seed, cfg.model.bf16, report_to,
-                         f"{folder.name}-target"),
+                         f"{folder.name}-target", TrainKnobs.from_config(cfg)),
         )
         phases["target"] = {"task": target.name, "trained_on": target.train_task or target.name, **phase2.metrics}
         timings["target_s"] = phase2.seconds
@@ -279,12 +279,16 @@ def _target_phase(planned: Planned, target: TaskSpec, data: Any, init_from: str,
 
 
 def target_hp(cfg: DictConfig) -> Any:
-    """Phase 2's train config, with the target's own max_length when it sets one."""
+    """Phase 2's train config, with the target's own max_length when it sets one, and the
+    effective batch ``train.target_effective_batch`` gives the target's kind (accumulation)."""
     from omegaconf import OmegaConf
 
-    if cfg.target.max_length is None:
-        return cfg.train.target
-    return OmegaConf.merge(cfg.train.target, {"max_length": cfg.target.max_length})
+    from xtask.pipeline.training import with_effective_batch
+
+    hp = cfg.train.target
+    if cfg.target.max_length is not None:
+        hp = OmegaConf.merge(hp, {"max_length": cfg.target.max_length})
+    return with_effective_batch(hp, cfg.train.target_effective_batch.get(target_task(cfg.target.name).kind.value))
 
 
 def intermediate_encoder(cfg: DictConfig, ctx: DataContext, init_from: str, entry: Path, data: Dict[str, Any]) -> Any:

@@ -119,7 +119,7 @@ def run_intermediate(
     translate-train; dev set) already read by the cell's preflight; anything missing is read here."""
     from xtask.pipeline.multitask.sampler import task_probabilities
     from xtask.pipeline.multitask.training import train_mixture
-    from xtask.pipeline.training import PhaseRun, finetune, save_encoder
+    from xtask.pipeline.training import PhaseRun, TrainKnobs, finetune, save_encoder
 
     inter_cfg, hp = cfg.inter, cfg.train.inter
     data = dict(data or {})  # task -> (training set with its translations, dev set)
@@ -129,7 +129,7 @@ def run_intermediate(
             data[task.name] = (training_set(task, ctx, inter_cfg.translated), task.read_selection_set(ctx))
     use_mlm = inter_cfg.mlm.share > 0
     encoder_dir = out_dir / "encoder"
-    run = PhaseRun(init_from, out_dir, hp, cfg.seed, cfg.model.bf16, report_to, run_name)
+    run = PhaseRun(init_from, out_dir, hp, cfg.seed, cfg.model.bf16, report_to, run_name, TrainKnobs.from_config(cfg))
     if len(tasks) == 1 and not use_mlm:
         task = tasks[0]
         train, dev = data[task.name]

@@ -47,10 +47,49 @@ def _enum_value(value: Any) -> str:
     return str(getattr(value, "value", value))
 
 
-def training_arguments(hp: Any, out_dir: Path, seed: int, bf16: bool, report_to: str, run_name: str) -> Any:
+@dataclass(frozen=True)
+class TrainKnobs:
+    """Run-wide settings of a phase that are not its hyper-parameters: precision (bf16/fp16/tf32
+    change results and are in the identities, xtask.store.identity.precision), loader workers
+    and the feature cache folder (speed only). GPU-only knobs are ignored on CPU."""
+
+    bf16: bool = False
+    fp16: bool = False
+    tf32: bool = False
+    dataloader_workers: int = 0
+    feature_cache: Optional[Path] = None
+
+    @classmethod
+    def from_config(cls, cfg: Any) -> "TrainKnobs":
+        from xtask.pipeline.features import cache_dir
+
+        return cls(bf16=bool(cfg.model.bf16), fp16=bool(cfg.train.fp16), tf32=bool(cfg.train.tf32),
+                   dataloader_workers=int(cfg.train.dataloader_workers), feature_cache=cache_dir(cfg))
+
+
+def speed_knobs(hp: Any, knobs: TrainKnobs, on_gpu: bool) -> Dict[str, Any]:
+    """TrainingArguments of the speed/memory knobs that are on where they apply (all but the
+    loader workers need a GPU): what the run will really use, for its log and ``xtask bench``."""
+    return {
+        "bf16": knobs.bf16 and on_gpu,
+        "fp16": knobs.fp16 and on_gpu,
+        "tf32": knobs.tf32 and on_gpu,
+        "activation_checkpointing": bool(getattr(hp, "gradient_checkpointing", False)) and on_gpu,
+        "optim": "adamw_torch_fused" if bool(getattr(hp, "fused_adamw", False)) and on_gpu else "adamw_torch",
+        "torch_compile": bool(getattr(hp, "compile", False)) and on_gpu,
+        "dataloader_num_workers": int(knobs.dataloader_workers),
+    }
+
+
+def training_arguments(hp: Any, out_dir: Path, seed: int, knobs: "TrainKnobs | bool", report_to: str,
+                       run_name: str) -> Any:
+    """The Trainer's arguments for one phase. ``knobs``: a :class:`TrainKnobs` (a bool is
+    read as bf16, as before)."""
     import torch
     from transformers import TrainingArguments
 
+    if isinstance(knobs, bool):
+        knobs = TrainKnobs(bf16=knobs)
     eval_strategy = _enum_value(hp.eval_strategy)
     select_best = _enum_value(hp.selection) == Selection.best.value
     if select_best and eval_strategy == EvalStrategy.no.value:
@@ -59,6 +98,12 @@ def training_arguments(hp: Any, out_dir: Path, seed: int, bf16: bool, report_to:
             "or selection=last"
         )
     on_gpu = torch.cuda.is_available()
+    speed = speed_knobs(hp, knobs, on_gpu)
+    if not speed["tf32"]:
+        speed.pop("tf32")  # None: leave torch's own default alone
+    workers = speed["dataloader_num_workers"]
+    log.info("training knobs (%s): %s, group_by_length=%s", "GPU" if on_gpu else "CPU",
+             ", ".join(f"{k}={v}" for k, v in speed.items()), bool(getattr(hp, "group_by_length", False)))
     return TrainingArguments(
         output_dir=str(out_dir / "trainer"),
         run_name=run_name,
@@ -83,10 +128,11 @@ def training_arguments(hp: Any, out_dir: Path, seed: int, bf16: bool, report_to:
         metric_for_best_model=None,  # set by the caller once the task's metric is known
         logging_steps=hp.logging_steps,
         report_to=report_to,
-        bf16=bf16 and on_gpu,
         use_cpu=not on_gpu,
-        dataloader_num_workers=0,
+        dataloader_persistent_workers=workers > 0,
+        dataloader_pin_memory=on_gpu,
         save_only_model=False,
+        **speed,
     )
 
 
@@ -98,9 +144,14 @@ class PhaseRun:
     out_dir: Path  # the phase's folder (Trainer checkpoints go to out_dir/trainer)
     hp: Any  # the phase's train config (train.inter or train.target)
     seed: int
-    bf16: bool = False
+    bf16: bool = False  # used when knobs is None
     report_to: str = "none"
     run_name: str = ""
+    knobs: Optional[TrainKnobs] = None  # precision, loader workers, feature cache
+
+    @property
+    def settings(self) -> TrainKnobs:
+        return self.knobs if self.knobs is not None else TrainKnobs(bf16=self.bf16)
 
 
 def finetune(
@@ -122,7 +173,8 @@ def finetune(
     set_seed(seed)  # the fresh head's initialisation depends on it
     model = fmt.load_model(init_from, task)
     freeze_embeddings(model, hp)
-    args = training_arguments(hp, out_dir, seed, run.bf16, run.report_to, run.run_name)
+    knobs = run.settings
+    args = training_arguments(hp, out_dir, seed, knobs, run.report_to, run.run_name)
     if args.load_best_model_at_end:
         args.metric_for_best_model = fmt.metric
         args.greater_is_better = True
@@ -134,12 +186,14 @@ def finetune(
         tokenizer=tokenizer,
         task=task,
         hp=hp,
+        cache=knobs.feature_cache,
     )
     trainer.add_callback(preemption.callback())
     resume_from = last_checkpoint(out_dir)
     if resume_from:
         log.info("%s: resuming from %s", task.name, resume_from)
     train_output = trainer.train(resume_from_checkpoint=resume_from)
+    train_seconds = float(train_output.metrics.get("train_runtime", 0.0))
     dev_metrics = trainer.evaluate() if trainer.eval_dataset is not None else {}
     # Checkpoints were only needed to pick the best one; the caller saves what it keeps.
     shutil.rmtree(out_dir / "trainer", ignore_errors=True)
@@ -149,11 +203,28 @@ def finetune(
         "resumed_from_step": checkpoint_step(resume_from),
         "train_loss": train_output.training_loss,
         "train_steps": train_output.global_step,
+        "train_seconds": train_seconds,
         "train_features": len(trainer.train_dataset),
         "dev_features": len(trainer.eval_dataset) if trainer.eval_dataset is not None else 0,
         "dev": {k.removeprefix("eval_"): v for k, v in dev_metrics.items()},
     }
     return PhaseResult(model, tokenizer, trainer, metrics, time.time() - started, hp, init_from)
+
+
+def with_effective_batch(hp: Any, total: Optional[int]) -> Any:
+    """``hp`` training on batches of ``total`` examples per optimizer step: micro-batches of
+    ``hp.batch_size`` (or ``total`` when smaller) and as many accumulation steps as make up
+    ``total``; ``hp`` itself when ``total`` is None."""
+    from omegaconf import OmegaConf
+
+    if total is None:
+        return hp
+    micro = min(int(hp.batch_size), int(total))
+    if total % micro:
+        raise ValueError(f"an effective batch of {total} is not a whole number of micro-batches of {micro}")
+    if (micro, total // micro) == (int(hp.batch_size), int(hp.grad_accum)):
+        return hp
+    return OmegaConf.merge(hp, {"batch_size": micro, "grad_accum": total // micro})
 
 
 def freeze_embeddings(model: Any, hp: Any) -> None:

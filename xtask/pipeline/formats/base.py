@@ -8,10 +8,12 @@ on the English dev set, and predicts an evaluation set into XTREME's submission 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Dict, Optional
 
 import datasets
 
+from xtask.pipeline import batching, features
 from xtask.tasks.spec import TaskSpec as Task
 
 
@@ -28,6 +30,9 @@ class Prediction:
 class TaskFormat:
     auto_model: str = ""  # name of the transformers Auto class with the right head
     metric: str = ""  # the dev metric that selects checkpoints (the spec's headline metric)
+    # Bump when the format's encoding changes: cached features of older versions are not reused
+    # (xtask/pipeline/features.py).
+    features_version: int = 1
 
     def load_model(self, init_path: str, task: Task) -> Any:
         import transformers
@@ -46,9 +51,22 @@ class TaskFormat:
         """Model inputs with ``labels`` for training and for dev-set selection."""
         raise NotImplementedError
 
-    def encode_for_training(self, dataset: datasets.Dataset, tokenizer: Any, task: Task, hp: Any) -> datasets.Dataset:
-        """Training features (with labels) under a phase's train config."""
-        return self.encode_train(dataset, tokenizer, hp.max_length, task)
+    def feature_params(self, hp: Any) -> Dict[str, Any]:
+        """The train-config settings this format's encoding depends on (part of the cache key)."""
+        return {"max_length": int(hp.max_length)}
+
+    def encode_for_training(self, dataset: datasets.Dataset, tokenizer: Any, task: Task, hp: Any,
+                            cache: Optional[Path] = None) -> datasets.Dataset:
+        """Training features (with labels) under a phase's train config; from the feature cache
+        ``cache`` (a folder, or None) when it has them."""
+        return features.encode(cache, dataset, tokenizer, task=task, fmt=self, purpose="train",
+                               params=self.feature_params(hp),
+                               build=lambda: self.encode_train(dataset, tokenizer, hp.max_length, task))
+
+    def encode_for_prediction(self, dataset: datasets.Dataset, tokenizer: Any, task: Task, hp: Any,
+                              cache: Optional[Path] = None) -> datasets.Dataset:
+        """Features to predict ``dataset`` from, with what maps outputs back to its rows."""
+        return self.encode_for_training(dataset, tokenizer, task, hp, cache)
 
     def collator(self, tokenizer: Any) -> Any:
         from transformers import DataCollatorWithPadding
@@ -59,22 +77,31 @@ class TaskFormat:
         return None
 
     def build_trainer(
-        self, *, model: Any, args: Any, train_set: datasets.Dataset, dev_raw: datasets.Dataset,
-        tokenizer: Any, task: Task, hp: Any,
+        self, *, model: Any, args: Any, train_set: datasets.Dataset, dev_raw: Optional[datasets.Dataset],
+        tokenizer: Any, task: Task, hp: Any, cache: Optional[Path] = None,
     ) -> Any:
         """A Trainer that trains on ``train_set`` and evaluates on the English ``dev_raw``;
-        ``hp`` is the phase's train config (max_length, and the QA window settings)."""
-        from transformers import Trainer
-
-        return Trainer(
+        ``hp`` is the phase's train config (max_length, the QA window settings, group_by_length);
+        ``cache``: the feature cache folder (None: encode in memory)."""
+        dev = self.encode_for_training(dev_raw, tokenizer, task, hp, cache) if dev_raw is not None else None
+        return batching.trainer_class()(
             model=model,
             args=args,
-            train_dataset=self.encode_for_training(train_set, tokenizer, task, hp),
-            eval_dataset=self.encode_for_training(dev_raw, tokenizer, task, hp) if dev_raw is not None else None,
+            train_dataset=self.encode_for_training(train_set, tokenizer, task, hp, cache),
+            # Longest first: less padding; accuracy and F1 do not depend on the rows' order.
+            eval_dataset=batching.sort_by_length(dev) if dev is not None else None,
             processing_class=tokenizer,
             data_collator=self.collator(tokenizer),
             compute_metrics=self.compute_metrics(task),
+            group_by_length=bool(hp.group_by_length),
+            feature_cache=cache,
         )
 
     def predict(self, trainer: Any, task: Task, raw: datasets.Dataset, hp: Any, lang: str) -> Prediction:
+        """Predictions for ``raw``'s rows, in their order (batches run longest first:
+        :func:`xtask.pipeline.batching.predict_in_order`)."""
         raise NotImplementedError
+
+    def prediction_features(self, trainer: Any, task: Task, raw: datasets.Dataset, hp: Any) -> datasets.Dataset:
+        """:meth:`encode_for_prediction` with the trainer's tokenizer and feature cache."""
+        return self.encode_for_prediction(raw, trainer.processing_class, task, hp, getattr(trainer, "feature_cache", None))

@@ -7,6 +7,7 @@ from typing import Any, Callable, Dict, List
 import datasets
 import numpy as np
 
+from xtask.pipeline.batching import predict_in_order
 from xtask.pipeline.formats.base import Prediction, TaskFormat
 from xtask.scoring.metrics import accuracy
 from xtask.tasks.spec import TaskSpec as Task
@@ -39,9 +40,9 @@ class ClassificationFormat(TaskFormat):
         return compute
 
     def predict(self, trainer: Any, task: Task, raw: datasets.Dataset, hp: Any, lang: str) -> Prediction:
-        encoded = self.encode_train(raw, trainer.processing_class, hp.max_length, task)
-        output = trainer.predict(encoded.remove_columns("labels"), metric_key_prefix="predict")
-        predicted = [task.labels[i] for i in np.argmax(output.predictions, axis=-1)]
+        encoded = self.prediction_features(trainer, task, raw, hp)
+        logits = predict_in_order(trainer, encoded.remove_columns("labels"))
+        predicted = [task.labels[i] for i in np.argmax(logits, axis=-1)]
         if any(label == UNLABELLED for label in raw["label"]):
             return Prediction(predicted, None, None, len(raw))
         gold = [task.labels[i] for i in raw["label"]]

@@ -14,11 +14,27 @@ from typing import Any, Callable, Dict, List
 import datasets
 import numpy as np
 
+from xtask.pipeline.batching import predict_in_order
 from xtask.pipeline.formats.base import Prediction, TaskFormat
 from xtask.scoring.metrics import accuracy
 from xtask.tasks.spec import TaskSpec as Task
 
 UNLABELLED = -1
+
+
+class _UnlabelledToo:
+    """transformers' multiple-choice collator, also for prediction features without labels
+    (it requires a label column: prediction would fail with ``KeyError: 'labels'``)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __call__(self, examples: List[Dict[str, Any]]) -> Dict[str, Any]:
+        if "labels" in examples[0] or "label" in examples[0]:
+            return self.inner(examples)
+        batch = self.inner([{**example, "labels": 0} for example in examples])
+        batch.pop("labels")
+        return batch
 
 
 class MultipleChoiceFormat(TaskFormat):
@@ -53,7 +69,7 @@ class MultipleChoiceFormat(TaskFormat):
     def collator(self, tokenizer: Any) -> Any:
         from transformers import DataCollatorForMultipleChoice
 
-        return DataCollatorForMultipleChoice(tokenizer)
+        return _UnlabelledToo(DataCollatorForMultipleChoice(tokenizer))
 
     def compute_metrics(self, task: Task) -> Callable[[Any], Dict[str, float]]:
         def compute(eval_pred: Any) -> Dict[str, float]:
@@ -63,12 +79,9 @@ class MultipleChoiceFormat(TaskFormat):
         return compute
 
     def predict(self, trainer: Any, task: Task, raw: datasets.Dataset, hp: Any, lang: str) -> Prediction:
-        encoded = self.encode_train(raw, trainer.processing_class, hp.max_length, task)
-        # The multiple-choice collator needs a label per row; predictions do not depend on it
-        # (and an unlabelled row's -1 is not a valid class): a placeholder 0.
-        encoded = encoded.remove_columns("labels").add_column("labels", [0] * len(encoded))
-        output = trainer.predict(encoded, metric_key_prefix="predict")
-        predicted = [str(int(i)) for i in np.argmax(output.predictions, axis=-1)]
+        encoded = self.prediction_features(trainer, task, raw, hp)
+        logits = predict_in_order(trainer, encoded.remove_columns("labels"))
+        predicted = [str(int(i)) for i in np.argmax(logits, axis=-1)]
         if any(label == UNLABELLED for label in raw["label"]):
             return Prediction(predicted, None, None, len(raw))
         gold = [str(label) for label in raw["label"]]

@@ -11,11 +11,14 @@ windows of a question is its answer.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 import datasets
 import numpy as np
 
+from xtask.pipeline import batching, features
+from xtask.pipeline.batching import predict_in_order
 from xtask.pipeline.formats.base import Prediction, TaskFormat
 from xtask.scoring.metrics import mlqa_em_f1, squad_em_f1, squad_v2_em_f1
 from xtask.tasks.spec import TaskSpec as Task
@@ -191,9 +194,24 @@ class QAFormat(TaskFormat):
         # otherwise hand its num_labels to the QA head.
         return {"num_labels": 2}
 
-    def encode_for_training(self, dataset: datasets.Dataset, tokenizer: Any, task: Task, hp: Any) -> datasets.Dataset:
-        return encode_windows(dataset, tokenizer, hp.max_length, hp.doc_stride, with_positions=True,
-                              max_query_length=hp.max_query_length)
+    def feature_params(self, hp: Any) -> Dict[str, Any]:
+        return {"max_length": int(hp.max_length), "doc_stride": int(hp.doc_stride),
+                "max_query_length": int(hp.max_query_length)}
+
+    def encode_for_training(self, dataset: datasets.Dataset, tokenizer: Any, task: Task, hp: Any,
+                            cache: Optional[Path] = None) -> datasets.Dataset:
+        return features.encode(cache, dataset, tokenizer, task=task, fmt=self, purpose="train",
+                               params=self.feature_params(hp),
+                               build=lambda: encode_windows(dataset, tokenizer, hp.max_length, hp.doc_stride,
+                                                            with_positions=True, max_query_length=hp.max_query_length))
+
+    def encode_for_prediction(self, dataset: datasets.Dataset, tokenizer: Any, task: Task, hp: Any,
+                              cache: Optional[Path] = None) -> datasets.Dataset:
+        """Windows with their bookkeeping (:data:`META`): question, context offsets, CLS position."""
+        return features.encode(cache, dataset, tokenizer, task=task, fmt=self, purpose="predict",
+                               params=self.feature_params(hp),
+                               build=lambda: encode_windows(dataset, tokenizer, hp.max_length, hp.doc_stride,
+                                                            with_positions=False, max_query_length=hp.max_query_length))
 
     def score(self, raw: datasets.Dataset, answers: Dict[str, str], task: Task, lang: str) -> Dict[str, float]:
         data = squad_json(raw)["data"]
@@ -203,30 +221,25 @@ class QAFormat(TaskFormat):
             return squad_v2_em_f1(data, answers)
         return squad_em_f1(data, answers)
 
-    def answer(self, trainer: Any, raw: datasets.Dataset, hp: Any, task: Task) -> Dict[str, str]:
-        features = encode_windows(raw, trainer.processing_class, hp.max_length, hp.doc_stride, with_positions=False,
-                                  max_query_length=hp.max_query_length)
-        output = trainer.predict(features.remove_columns(list(META)), metric_key_prefix="predict")
-        start_logits, end_logits = output.predictions[:2]
-        return best_spans(raw, features, start_logits, end_logits, hp.n_best, hp.max_answer_length,
+    def answer(self, trainer: Any, raw: datasets.Dataset, hp: Any, task: Task,
+               windows: Optional[datasets.Dataset] = None) -> Dict[str, str]:
+        """Each question's best span; ``windows``: ``raw``'s prediction features if already encoded."""
+        if windows is None:
+            windows = self.prediction_features(trainer, task, raw, hp)
+        start_logits, end_logits = predict_in_order(trainer, windows.remove_columns(list(META)))[:2]
+        return best_spans(raw, windows, start_logits, end_logits, hp.n_best, hp.max_answer_length,
                           allow_no_answer=task.unanswerable)
 
-    def build_trainer(self, *, model, args, train_set, dev_raw, tokenizer, task, hp):  # type: ignore[override]
-        from transformers import Trainer
-
+    def build_trainer(self, *, model, args, train_set, dev_raw, tokenizer, task, hp, cache=None):  # type: ignore[override]
         fmt = self
-        train_features = self.encode_for_training(train_set, tokenizer, task, hp)
-        dev_features = None
-        if dev_raw is not None:
-            dev_features = encode_windows(dev_raw, tokenizer, hp.max_length, hp.doc_stride, with_positions=False,
-                                          max_query_length=hp.max_query_length)
-            dev_features = dev_features.remove_columns(list(META))
+        train_features = self.encode_for_training(train_set, tokenizer, task, hp, cache)
+        dev_windows = self.encode_for_prediction(dev_raw, tokenizer, task, hp, cache) if dev_raw is not None else None
 
-        class QuestionAnsweringTrainer(Trainer):
+        class QuestionAnsweringTrainer(batching.trainer_class()):  # type: ignore[misc]
             """Evaluates by answering the dev questions, since window logits are not a metric."""
 
             def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix="eval"):  # type: ignore[override]
-                answers = fmt.answer(self, dev_raw, hp, task)
+                answers = fmt.answer(self, dev_raw, hp, task, dev_windows)
                 metrics = {f"{metric_key_prefix}_{k}": v for k, v in fmt.score(dev_raw, answers, task, "en").items()}
                 self.log(metrics)
                 self.control = self.callback_handler.on_evaluate(self.args, self.state, self.control, metrics)
@@ -236,9 +249,11 @@ class QAFormat(TaskFormat):
             model=model,
             args=args,
             train_dataset=train_features,
-            eval_dataset=dev_features,
+            eval_dataset=dev_windows.remove_columns(list(META)) if dev_windows is not None else None,
             processing_class=tokenizer,
             data_collator=self.collator(tokenizer),
+            group_by_length=bool(hp.group_by_length),
+            feature_cache=cache,
         )
 
     def predict(self, trainer: Any, task: Task, raw: datasets.Dataset, hp: Any, lang: str) -> Prediction:

@@ -10,11 +10,14 @@ of every sentence gets exactly one predicted tag.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import datasets
 import numpy as np
 
+from xtask.pipeline import features as feature_cache
+from xtask.pipeline.batching import predict_in_order
 from xtask.pipeline.formats.base import Prediction, TaskFormat
 from xtask.scoring.metrics import tagging_f1
 from xtask.tasks.spec import TaskSpec as Task
@@ -104,8 +107,20 @@ class TaggingFormat(TaskFormat):
     def encode_train(self, dataset: datasets.Dataset, tokenizer: Any, max_length: int, task: Task) -> datasets.Dataset:
         return self._features(dataset, tokenizer, max_length, task).remove_columns(list(META))
 
-    def encode_for_training(self, dataset: datasets.Dataset, tokenizer: Any, task: Task, hp: Any) -> datasets.Dataset:
-        return self._features(dataset, tokenizer, hp.max_length, task, _piece(hp)).remove_columns(list(META))
+    def feature_params(self, hp: Any) -> Dict[str, Any]:
+        return {"max_length": int(hp.max_length), "tagging_piece": _piece(hp)}
+
+    def encode_for_training(self, dataset: datasets.Dataset, tokenizer: Any, task: Task, hp: Any,
+                            cache: Optional[Path] = None) -> datasets.Dataset:
+        return feature_cache.encode(
+            cache, dataset, tokenizer, task=task, fmt=self, purpose="train", params=self.feature_params(hp),
+            build=lambda: self._features(dataset, tokenizer, hp.max_length, task, _piece(hp)).remove_columns(list(META)))
+
+    def encode_for_prediction(self, dataset: datasets.Dataset, tokenizer: Any, task: Task, hp: Any,
+                              cache: Optional[Path] = None) -> datasets.Dataset:
+        return feature_cache.encode(cache, dataset, tokenizer, task=task, fmt=self, purpose="predict",
+                                    params=self.feature_params(hp),
+                                    build=lambda: self._features(dataset, tokenizer, hp.max_length, task, _piece(hp)))
 
     def collator(self, tokenizer: Any) -> Any:
         from transformers import DataCollatorForTokenClassification
@@ -125,13 +140,13 @@ class TaggingFormat(TaskFormat):
         return compute
 
     def predict(self, trainer: Any, task: Task, raw: datasets.Dataset, hp: Any, lang: str) -> Prediction:
-        features = self._features(raw, trainer.processing_class, hp.max_length, task, _piece(hp))
-        output = trainer.predict(features.remove_columns([*META, "labels"]), metric_key_prefix="predict")
+        features = self.prediction_features(trainer, task, raw, hp)
+        logits = predict_in_order(trainer, features.remove_columns([*META, "labels"]))
         predicted: List[List[str]] = [[""] * len(tokens) for tokens in raw["tokens"]]
         for row, (example, start, positions) in enumerate(
             zip(features["example"], features["word_start"], features["positions"])
         ):
-            tag_ids = np.argmax(output.predictions[row][positions], axis=-1)
+            tag_ids = np.argmax(logits[row][positions], axis=-1)
             for offset, tag_id in enumerate(tag_ids):
                 predicted[example][start + offset] = task.labels[int(tag_id)]
         gold = [list(tags) for tags in raw["tags"]]

@@ -18,6 +18,7 @@ import datasets
 import torch
 from torch.utils.data import DataLoader
 
+from xtask.pipeline.batching import GroupedSampler, epoch_seed, feature_lengths
 from xtask.pipeline.formats import format_for
 from xtask.pipeline.multitask.model import MLM_TASK, MultiTaskModel, head_spec
 from xtask.pipeline.multitask.sampler import TaskSampler
@@ -52,6 +53,23 @@ class MixtureLoader:
                 batch = next(iterators[name])
             self.drawn[name] += 1
             yield {**batch, "task": name}
+
+
+def task_loaders(features: Mapping[str, datasets.Dataset], collators: Mapping[str, Any], hp: Any, seed: int,
+                 workers: int = 0) -> Dict[str, DataLoader]:
+    """One loader per task of the mixture: length-grouped batches (a :class:`GroupedSampler`
+    per task, seeded by the run's seed and the task's position) when ``hp.group_by_length``,
+    else shuffled by one shared generator; each restart of a loader is a new epoch's order."""
+    if not bool(getattr(hp, "group_by_length", False)):
+        generator = torch.Generator().manual_seed(seed)
+        return {name: DataLoader(ds, batch_size=hp.batch_size, shuffle=True, collate_fn=collators[name],
+                                 generator=generator, num_workers=workers)
+                for name, ds in features.items()}
+    return {
+        name: DataLoader(ds, batch_size=hp.batch_size, collate_fn=collators[name], num_workers=workers,
+                         sampler=GroupedSampler(feature_lengths(ds), hp.batch_size, epoch_seed(seed, 1_000 + position)))
+        for position, (name, ds) in enumerate(features.items())
+    }
 
 
 def mlm_features(lines: datasets.Dataset, tokenizer: Any, max_length: int) -> datasets.Dataset:
@@ -107,9 +125,11 @@ def train_mixture(
     specs = {name: head_spec(task) for name, task in tasks.items()}
     features: Dict[str, datasets.Dataset] = {}
     collators: Dict[str, Any] = {}
+    knobs = run.settings
     for name, task in tasks.items():
         fmt = format_for(task)
-        features[name] = fmt.encode_for_training(cap_examples(train_sets[name], hp.max_train_examples, seed), tokenizer, task, hp)
+        features[name] = fmt.encode_for_training(cap_examples(train_sets[name], hp.max_train_examples, seed), tokenizer,
+                                                 task, hp, knobs.feature_cache)
         collators[name] = fmt.collator(tokenizer)
     if mlm_lines is not None:
         specs[MLM_TASK] = {"kind": MLM_TASK}
@@ -120,11 +140,7 @@ def train_mixture(
 
     sizes = {name: len(ds) for name, ds in features.items()}
     probabilities = probabilities_for(sizes)
-    generator = torch.Generator().manual_seed(seed)
-    loaders = {
-        name: DataLoader(ds, batch_size=hp.batch_size, shuffle=True, collate_fn=collators[name], generator=generator)
-        for name, ds in features.items()
-    }
+    loaders = task_loaders(features, collators, hp, seed, knobs.dataloader_workers)
     if hp.max_steps > 0:
         steps = hp.max_steps
     else:
@@ -134,7 +150,7 @@ def train_mixture(
 
     # No dev-set selection for a mixture: train for the budget and keep the last step.
     phase_hp = OmegaConf.merge(hp, {"eval_strategy": "no", "selection": "last", "max_steps": steps})
-    args = training_arguments(phase_hp, out_dir, seed, run.bf16, run.report_to, run.run_name)
+    args = training_arguments(phase_hp, out_dir, seed, knobs, run.report_to, run.run_name)
     args.remove_unused_columns = False
     args.label_names = []
     trainer = _make_trainer_class()(model=model, args=args, processing_class=tokenizer)
