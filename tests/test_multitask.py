@@ -90,21 +90,22 @@ def test_mixture_with_mlm_trains_and_its_checkpoint_reloads(run_cell_with) -> No
 
 
 def test_default_mixture_reads_each_training_set_once(run_cell_with, monkeypatch, tmp_path: Path) -> None:
-    """inter=multitask without a task list reads every task to see which have data; those
-    reads are the ones it trains on (no second read of, e.g., all of ANLI+)."""
+    """inter=multitask without a task list sees which tasks have data without reading them;
+    each training file is then parsed once (MNLI, inside ANLI+ and on its own, too)."""
     from collections import Counter
 
-    from xtask.tasks.spec import TaskSpec as Task
+    from xtask.data import sources
 
     reads: Counter = Counter()
-    original = Task.read
+    original = sources._read
 
-    def counting(self, ctx, split, lang="en"):
+    def counting(task, ctx, split, lang="en"):
         if split == "train":
-            reads[self.name] += 1
-        return original(self, ctx, split, lang)
+            reads[task.name] += 1
+        return original(task, ctx, split, lang)
 
-    monkeypatch.setattr(Task, "read", counting)
+    monkeypatch.setattr(sources, "_read", counting)
+    sources._READ_CACHE.clear()
     results = run_cell_with("inter=multitask", "target=tatoeba", "target.languages=[de]",
                             f"paths.cache={tmp_path / 'cache'}")  # its own cache: the mixture is trained here
     trained = results.results.phases["inter"]["tasks"]

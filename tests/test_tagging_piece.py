@@ -65,7 +65,9 @@ def test_features_round_trip_under_each_rule(tokenizer, compose, piece: str) -> 
 
 
 def test_the_rule_enters_phase_identity_only_when_not_default(compose) -> None:
-    assert "tagging_piece" not in phase_hp(compose().train.target)
-    assert phase_hp(compose("train.target.tagging_piece=first_nonblank").train.target)["tagging_piece"] == "first_nonblank"
+    assert "tagging_piece" not in phase_hp(compose().train.target, ("tagging",))
+    nonblank = compose("train.target.tagging_piece=first_nonblank").train.target
+    assert phase_hp(nonblank, ("tagging",))["tagging_piece"] == "first_nonblank"
+    assert "tagging_piece" not in phase_hp(nonblank, ("classification",))  # an XNLI cell never reads it
     with pytest.raises(Exception, match="tagging_piece"):
         compose("train.target.tagging_piece=second")

@@ -41,7 +41,7 @@ NON_RESULT_HP = ("logging_steps", "eval_batch_size", "save_steps", "gradient_che
 # Of the phase-2 hyper-parameters, those a retrieval target (no training) depends on.
 RETRIEVAL_HP = {"nearest": ("max_length", "max_eval_examples"), "mining": ("max_length",)}
 # Settings only one kind of task reads (an XNLI cell's key never depends on QA windows).
-KIND_HP = {"qa": ("doc_stride", "max_query_length", "max_answer_length", "n_best")}
+KIND_HP = {"qa": ("doc_stride", "max_query_length", "max_answer_length", "n_best"), "tagging": ("tagging_piece",)}
 KEY_LENGTH = 12
 
 
