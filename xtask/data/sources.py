@@ -6,12 +6,13 @@ the task's spec says which file (or Hub dataset) holds a split and which parser 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 import datasets
 
@@ -56,6 +57,24 @@ class SplitUnavailable(MissingDataError):
     th, tl, yo): not an error of the data folder, the language is reported and skipped."""
 
 
+# What DataContext.local_file found (or not) by (source, root, ccgbank, task, split, language),
+# while remembering_files() is on; None otherwise.
+_FOUND: Optional[Dict[Tuple[Any, ...], Any]] = None
+
+
+@contextlib.contextmanager
+def remembering_files() -> Iterator[None]:
+    """Within, :meth:`DataContext.local_file` looks for each file once: for planning thousands of
+    cells that ask for the same few files (xtask plan), while the files do not change."""
+    global _FOUND
+    outer = _FOUND
+    _FOUND = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _FOUND = outer
+
+
 @dataclass(frozen=True)
 class DataContext:
     source: DataSource
@@ -98,6 +117,20 @@ class DataContext:
 
     def local_file(self, task: Any, split: str, lang: str) -> Tuple[Path, parsers.Options, str]:
         """(path, options, parser name) of a split under ``root`` in the source's layout."""
+        if _FOUND is None:
+            return self._local_file(task, split, lang)
+        key = (self.source, self.root, self.ccgbank, task.name, split, lang)
+        if key not in _FOUND:
+            try:
+                _FOUND[key] = self._local_file(task, split, lang)
+            except MissingDataError as err:
+                _FOUND[key] = err
+        found = _FOUND[key]
+        if isinstance(found, MissingDataError):
+            raise found.with_traceback(None)
+        return found
+
+    def _local_file(self, task: Any, split: str, lang: str) -> Tuple[Path, parsers.Options, str]:
         root = task.local_root(self) if task.local_root is not None else self.root
         assert root is not None
         layout = (task.xtreme_dir if self.source == DataSource.xtreme_dir and task.xtreme_dir is not None

@@ -262,6 +262,8 @@ def target_hp(cfg: DictConfig) -> Any:
 
     if cfg.target.max_length is None:
         return cfg.train.target
+    if isinstance(cfg.train.target, dict):  # a PlainConfig (xtask.ops.plan, planning many cells)
+        return {**cfg.train.target, "max_length": cfg.target.max_length}
     return OmegaConf.merge(cfg.train.target, {"max_length": cfg.target.max_length})
 
 

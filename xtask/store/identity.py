@@ -73,9 +73,10 @@ def _defaults(name: str) -> Dict[str, Any]:
 
 
 def _plain(node: Any) -> Any:
+    """A config node as fresh plain dicts/lists (an OmegaConf node or a PlainConfig's)."""
     from omegaconf import DictConfig, ListConfig
 
-    return to_container(node) if isinstance(node, (DictConfig, ListConfig)) else node
+    return to_container(node) if isinstance(node, (DictConfig, ListConfig, dict, list)) else node
 
 
 # --------------------------------------------------------------------------- model
@@ -180,14 +181,25 @@ def inter_key(cfg: Any, ctx: Any) -> str:
 
 def precision(cfg: Any) -> Dict[str, Any]:
     """Numeric settings that change results (bf16/fp16/tf32), at their non-default values."""
-    from omegaconf import OmegaConf
-
     out = {}
     for key in ("bf16", "fp16", "tf32"):
-        value = OmegaConf.select(cfg, f"model.{key}") if key == "bf16" else OmegaConf.select(cfg, f"train.{key}")
+        value = _select(cfg, f"model.{key}") if key == "bf16" else _select(cfg, f"train.{key}")
         if value:
             out[key] = value
     return out
+
+
+def _select(cfg: Any, dotted: str) -> Any:
+    """``OmegaConf.select`` (None when absent), for a PlainConfig too."""
+    from omegaconf import OmegaConf
+
+    if not isinstance(cfg, dict):
+        return OmegaConf.select(cfg, dotted)
+    for part in dotted.split("."):
+        if not isinstance(cfg, dict) or part not in cfg:
+            return None
+        cfg = cfg[part]
+    return cfg
 
 
 def cell_inputs(cfg: Any, ctx: Any, target: Any, languages: List[str], inter: Optional[str]) -> Dict[str, Any]:
