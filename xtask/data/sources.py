@@ -75,6 +75,15 @@ def remembering_files() -> Iterator[None]:
         _FOUND = outer
 
 
+def remembered(key: Tuple[Any, ...], compute: Any) -> Any:
+    """``compute()``, once per ``key`` while :func:`remembering_files` is on (every time otherwise)."""
+    if _FOUND is None:
+        return compute()
+    if key not in _FOUND:
+        _FOUND[key] = compute()
+    return _FOUND[key]
+
+
 @dataclass(frozen=True)
 class DataContext:
     source: DataSource
@@ -89,6 +98,14 @@ class DataContext:
 
     @classmethod
     def from_config(cls, data_cfg: Any) -> "DataContext":
+        from xtask.config import PlainConfig
+
+        if isinstance(data_cfg, PlainConfig):  # read-only: the same object gives the same context
+            return remembered(("context", id(data_cfg)), lambda: (data_cfg, cls._from_config(data_cfg)))[1]
+        return cls._from_config(data_cfg)
+
+    @classmethod
+    def _from_config(cls, data_cfg: Any) -> "DataContext":
         source = DataSource(str(getattr(data_cfg.source, "value", data_cfg.source)))
         root = data_cfg.root
         if root is None and source == DataSource.mini:

@@ -247,7 +247,8 @@ def _plan_jobs(jobs: List[List[str]]) -> Iterator[Tuple[List[str], Any, Optional
     parser = OverridesParser.create()
     lines: Dict[str, Any] = {}  # Hydra's parser takes ~1 ms per line: each distinct line once
     composer = _Composer()
-    bases: Dict[Tuple[str, ...], Tuple[Any, str]] = {}
+    interpolations_of: Dict[Tuple[str, ...], str] = {}
+    spare: Dict[Tuple[str, ...], Any] = {}  # a composition made for its interpolations, not yet a template's
     templates: Dict[Tuple[str, ...], _Template] = {}
     for job in jobs:
         for line in job:
@@ -256,16 +257,16 @@ def _plan_jobs(jobs: List[List[str]]) -> Iterator[Tuple[List[str], Any, Optional
         parsed = [lines[line] for line in job]
         structural = [o for o in parsed if not _is_plain_value(o)]
         signature = tuple(o.input_line for o in structural)
-        if signature not in bases:
-            composed = composer.compose(structural)
-            bases[signature] = (composed, _interpolations(OmegaConf.to_container(composed, resolve=False)))
-        composed, interpolations = bases[signature]
+        if signature not in interpolations_of:
+            spare[signature] = composer.compose(structural)
+            interpolations_of[signature] = _interpolations(OmegaConf.to_container(spare[signature], resolve=False))
         early, late = [], []
         for override in (o for o in parsed if _is_plain_value(o)):
-            (late if _set_after_resolving(override, interpolations) else early).append(override)
+            (late if _set_after_resolving(override, interpolations_of[signature]) else early).append(override)
         key = signature + tuple(o.input_line for o in early) + tuple(o.get_key_element() for o in late)
         if key not in templates:
-            templates[key] = _Template(_set_values(copy.deepcopy(composed), early))
+            composed = spare.pop(signature) if signature in spare else composer.compose(structural)
+            templates[key] = _Template(_set_values(composed, early))
         template = templates[key]
         build = partial(template.build, late)
         try:

@@ -21,6 +21,7 @@ reported as such, recomputed only when asked (``recompute_stale=true``).
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import json
@@ -87,9 +88,16 @@ def model_identity(model_cfg: Any, cache_root: Path) -> Dict[str, Any]:
     (re-converting other weights into the same folder never reuses stale results), or the
     tiny model's build key. Names, the retrieval layer and unused architecture fields are not
     part of it."""
+    from xtask.config import PlainConfig
+    from xtask.data.sources import remembered
     from xtask.models import registry
 
-    return registry.identity(model_cfg, Path(cache_root))
+    if not isinstance(model_cfg, PlainConfig):
+        return registry.identity(model_cfg, Path(cache_root))
+    # Read-only, so the same object is the same model: once per planning (kept alive with its result).
+    key = ("model identity", id(model_cfg), str(cache_root))
+    _, found = remembered(key, lambda: (model_cfg, registry.identity(model_cfg, Path(cache_root))))
+    return copy.deepcopy(found)
 
 
 # --------------------------------------------------------------------------- data
