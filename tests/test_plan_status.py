@@ -264,3 +264,17 @@ def test_plan_check_data_lists_malformed_lines(tmp_path: Path, capsys) -> None:
     assert "dev-de.tsv: no examples" in out
     assert xtask_main(["plan", "target.languages=[en,xx]", f"paths.outputs={tmp_path}"]) == 2
     assert "xnli has no language(s) ['xx']" in capsys.readouterr().err
+
+
+def test_real_paths_resolve_like_path_resolve(tmp_path: Path, monkeypatch) -> None:
+    """The store's memoised resolver gives Path.resolve()'s answer: symlinked folders followed
+    before `..`, missing parts kept, relative paths from the working folder."""
+    (tmp_path / "real" / "cells" / "a").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(tmp_path / "real" / "cells")
+    (tmp_path / "real" / "cells" / "b").symlink_to(tmp_path / "real" / "cells" / "a")
+    monkeypatch.chdir(tmp_path / "real")
+    resolve = store.RealPaths()
+    for path in [tmp_path / "link" / "a", tmp_path / "link" / ".." / "cells" / "b", tmp_path / "link" / "missing" / "..",
+                 tmp_path / "real" / "." / "cells" / "b" / ".." / "x", Path("cells/b/../a"), Path("../link/b"), Path("/")]:
+        assert resolve(path) == path.resolve(), path
+        assert resolve(str(path)) == path.resolve(), path
