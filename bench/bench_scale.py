@@ -11,8 +11,8 @@ waits for), with ``--repeat`` runs and the best kept:
 - ``status``: ``xtask status SWEEP`` over the store below;
 - ``aggregate``: ``xtask aggregate SWEEP --out TMP/report`` (long table, matrices, heatmaps, LaTeX).
 
-The store is the same grid written by ``tests/cellfactory.make_cell`` (the store's own writers):
-of every 20 cells, 16 done, 1 failed, 1 running whose job is gone (lost: its lock is probed),
+The store is the same grid written by ``tests/cellfactory.make_cell`` (the store's own writers),
+each finished cell scored on every language of its target's benchmark list; of every 20 cells, 16 done, 1 failed, 1 running whose job is gone (lost: its lock is probed),
 1 interrupted and 1 planned but never started; in a sweep folder with ``plan.json`` and a job
 pointer per started cell, as a multirun leaves it. fsync is skipped while writing it (a fixture).
 ``--import-only`` also times ``python -m xtask.cli --help`` (the imports every command pays).
@@ -33,8 +33,6 @@ REPO = Path(__file__).resolve().parents[1]
 INTERS = ("none", "anli_plus", "mnli", "qqp", "sst2", "squad", "squad_v2", "hellaswag", "cosmosqa", "commonsenseqa",
           "socialiqa", "ccg", "multitask")
 TARGETS = ("xnli", "pawsx", "udpos", "panx", "xquad", "mlqa", "tydiqa", "bucc2018", "tatoeba")
-LANGUAGES = ("en", "de", "es", "fr", "ru", "zh", "ar", "hi")
-QA = ("xquad", "mlqa", "tydiqa")
 SWEEP = "2026-01-01_00-00-00_000000_paper"
 
 
@@ -69,11 +67,14 @@ def make_store(root: Path, seeds: int) -> Path:
 
 
 def _scores(target: str, n: int) -> Dict[str, Dict[str, float]]:
+    """A score per language of the target's benchmark list (PAN-X: 40), as a real grid has."""
+    from xtask.tasks import get_task
+
+    task = get_task(target)
     base = 40.0 + (n % 29)
-    if target in QA:
-        return {lang: {"exact_match": base - i, "f1": base + 10 - i} for i, lang in enumerate(LANGUAGES)}
-    metric = "f1" if target in ("udpos", "panx", "bucc2018") else "accuracy"
-    return {lang: {metric: base - i} for i, lang in enumerate(LANGUAGES)}
+    if task.metric == "em_f1":
+        return {lang: {"exact_match": base - i % 7, "f1": base + 10 - i % 7} for i, lang in enumerate(task.languages)}
+    return {lang: {task.headline_metric: base - i % 7} for i, lang in enumerate(task.languages)}
 
 
 def timed(args: Sequence[str], repeat: int) -> Tuple[float, str]:
