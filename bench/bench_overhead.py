@@ -4,6 +4,8 @@ and evaluation, and what its imports cost.
     python bench/bench_overhead.py                   # 3 runs of a tiny xnli cell (~30 s)
     python bench/bench_overhead.py --quick           # 1 run
     python bench/bench_overhead.py --before ../old   # also the same cell with another checkout's code
+    python bench/bench_overhead.py --grid            # the demo grid x 2 targets (8 cells): the default
+                                                     # (sequential) launcher vs hydra/launcher=local
 
 Each run is ``python launch.py inter=none target=xnli train.target.max_steps=8 logger=none
 force=true`` in a fresh process, from the checkout's own folder (its code on sys.path first).
@@ -11,6 +13,10 @@ force=true`` in a fresh process, from the checkout's own folder (its code on sys
 the rest of the wall time: interpreter start, imports, Hydra, planning, model build and data
 reading, writing records, interpreter exit. Then one run under ``-X importtime`` lists the
 packages whose import costs most (cumulative, top-level imports of the process).
+
+``--grid`` runs ``launch.py -m +sweep=demo target=xnli,pawsx`` (tiny budget) once per launcher
+and samples, every 0.1 s, the processes below it and their threads (``/proc``): wall time, peak
+processes, peak threads.
 """
 
 from __future__ import annotations
@@ -69,15 +75,82 @@ def measure(checkout: Path, runs: int) -> Dict[str, float]:
     return {"wall": wall, "train": train, "eval": evaluation, "other": wall - train - evaluation}
 
 
+GRID = ["-m", "+sweep=demo", "target=xnli,pawsx", "train.inter.max_steps=8", "train.target.max_steps=8",
+        "train.inter.eval_strategy=no", "train.target.eval_strategy=no", "train.inter.selection=last",
+        "train.target.selection=last", "logger=none"]
+
+
+def _tree(root: int) -> List[int]:
+    """``root`` and every process below it (from /proc)."""
+    children: Dict[int, List[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    out, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        out.append(pid)
+        stack.extend(children.get(pid, []))
+    return out
+
+
+def _threads(pids: Sequence[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            total += len(os.listdir(f"/proc/{pid}/task"))
+        except OSError:
+            pass
+    return total
+
+
+def run_grid(checkout: Path, launcher: Sequence[str]) -> Dict[str, float]:
+    """Wall time, peak processes and peak threads of the demo grid under ``launcher`` overrides."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+    env.pop("PYTHONPATH", None)
+    env.pop("OMP_NUM_THREADS", None)  # what a user's shell has: the launcher decides
+    with tempfile.TemporaryDirectory(prefix="xtask-bench-grid-") as tmp:
+        started = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "launch.py", *GRID, *launcher, f"paths.outputs={tmp}"], cwd=checkout, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        peak_procs = peak_threads = 0
+        while proc.poll() is None:
+            pids = _tree(proc.pid)
+            peak_procs, peak_threads = max(peak_procs, len(pids)), max(peak_threads, _threads(pids))
+            time.sleep(0.1)
+        wall = time.perf_counter() - started
+        _, stderr = proc.communicate()
+        if proc.returncode != 0:
+            raise SystemExit(f"the grid failed under {launcher or 'the default launcher'}:\n{stderr[-3000:]}")
+        done = len(list(Path(tmp, "cells").glob("*/results.json")))
+    return {"wall": wall, "processes": peak_procs, "threads": peak_threads, "cells": done}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="one run instead of three")
     parser.add_argument("--runs", type=int, default=None, help="runs per checkout (median kept; default 3)")
     parser.add_argument("--before", type=Path, default=None, help="another checkout to compare with (e.g. a git worktree)")
     parser.add_argument("--top", type=int, default=8, help="costliest imports to list (default 8)")
+    parser.add_argument("--grid", action="store_true", help="the demo grid under the default and the local launcher")
     args = parser.parse_args(argv)
-    runs = args.runs or (1 if args.quick else 3)
     checkouts = ([("before", args.before.resolve())] if args.before else []) + [("this", REPO)]
+    if args.grid:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        print(f"launch.py {' '.join(GRID)}  ({cores} cores)")
+        print(f"{'code':<7} {'launcher':<22} {'wall s':>7} {'cells':>6} {'peak processes':>15} {'peak threads':>13}")
+        for code, checkout in checkouts:
+            for name, launcher in (("default (sequential)", []), ("local", ["hydra/launcher=local"])):
+                m = run_grid(checkout, launcher)
+                print(f"{code:<7} {name:<22} {m['wall']:7.1f} {m['cells']:6d} {m['processes']:15d} {m['threads']:13d}",
+                      flush=True)
+        return 0
+    runs = args.runs or (1 if args.quick else 3)
     print(f"tiny cell: python launch.py {' '.join(CELL)}  (median of {runs} run(s))")
     print(f"{'code':<8} {'wall s':>7} {'train s':>8} {'eval s':>7} {'other s':>8} {'other %':>8}")
     for name, checkout in checkouts:

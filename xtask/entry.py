@@ -21,6 +21,20 @@ from omegaconf import DictConfig
 log = logging.getLogger(__name__)
 
 
+def _limit_threads() -> None:
+    """Under SLURM with ``--cpus-per-task``, train with that many threads unless
+    ``OMP_NUM_THREADS`` says otherwise (without CPU binding torch takes every core of the node,
+    whoever else runs there). Set before torch is imported; the local launcher sets
+    ``OMP_NUM_THREADS`` itself (xtask/launchers.py)."""
+    cpus = os.environ.get("SLURM_CPUS_PER_TASK", "")
+    if not cpus.isdigit() or int(cpus) < 1 or "OMP_NUM_THREADS" in os.environ:
+        return
+    os.environ["OMP_NUM_THREADS"] = cpus
+    os.environ.setdefault("MKL_NUM_THREADS", cpus)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(int(cpus))
+
+
 def _quiet_libraries() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     import datasets
@@ -50,6 +64,7 @@ def run_job(cfg: DictConfig) -> float:
     from xtask.pipeline.preemption import Preempted
     from xtask.store import cells as store
 
+    _limit_threads()
     _quiet_libraries()
     multirun = HydraConfig.initialized() and HydraConfig.get().mode.name == "MULTIRUN"
     job_dir = Path(HydraConfig.get().runtime.output_dir) if HydraConfig.initialized() else None
