@@ -38,7 +38,7 @@ SWEEP = "2026-01-01_00-00-00_000000_paper"
 
 def make_store(root: Path, seeds: int) -> Path:
     """The paper grid x ``seeds`` as cell folders under ``root/cells``; returns its sweep folder."""
-    sys.path.insert(0, str(REPO / "tests"))
+    sys.path[:0] = [str(REPO), str(REPO / "tests")]  # this checkout's xtask, whatever is installed
     from cellfactory import make_cell
 
     from xtask.store import cells as store
