@@ -12,14 +12,15 @@ import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
-
-import datasets
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 from xtask.config import DataSource
 from xtask.data import canonical, parsers
 from xtask.data.canonical import Bitext
 from xtask.data.readers import MalformedDataError
+
+if TYPE_CHECKING:
+    import datasets
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +193,8 @@ class DataContext:
             if not Path(where).is_dir():
                 raise MissingDataError(f"cannot load {path} for task {task!r}: the Hub mirror {self.hub_mirror} "
                                        f"has no folder {path}\n{HOW_TO_GET[DataSource.hub]}")
+        import datasets
+
         try:
             # keep_in_memory: the readers' filters and the formats' tokenization then stay in this
             # process's memory instead of writing cache-*.arrow files into the shared HF cache,
@@ -292,6 +295,8 @@ def _read(task: Any, ctx: DataContext, split: str, lang: str) -> Any:
         raise SplitUnavailable(f"{task.name} has no {split} split for {lang} in its benchmark's release "
                                f"(languages without one: {', '.join(task.lacks_split[split])})")
     if task.parts:
+        import datasets
+
         return datasets.concatenate_datasets([get_task(part).read(ctx, split, lang) for part in task.parts])
     if task.local_root is None and ctx.source == DataSource.hub:
         return _read_hub(task, ctx, split, lang)
