@@ -55,7 +55,7 @@ def make_store(root: Path, seeds: int, all_languages: bool = True) -> Path:
                 continue
             state = {16: "failed", 17: "running", 18: "interrupted"}.get(kind, "done")
             folder = make_cell(root / "cells", inter, target, seed, 50.0 + (n % 37) / 3, state=state,
-                               per_language=_scores(target, n) if state == "done" and all_languages else None,
+                               per_language=_scores(target, n) if all_languages else None,
                                error="Traceback (most recent call last):\nRuntimeError: CUDA out of memory")
             if state == "running":
                 (folder / store.LOCK_FILE).touch()  # a lock file nobody holds: the probe must try it
