@@ -11,7 +11,7 @@ import hydra
 from omegaconf import DictConfig
 
 from xtask.config import register_configs
-from xtask.entry import run_job
+from xtask.entry import exit_now, run_job
 
 register_configs()
 
@@ -22,4 +22,5 @@ def main(cfg: DictConfig) -> float:
 
 
 if __name__ == "__main__":
-    main()
+    main()  # a failure exits from inside (Hydra's SystemExit), the ordinary way
+    exit_now(0)

@@ -199,3 +199,21 @@ def test_an_evaluation_on_a_sample_of_the_examples_is_partial_and_says_so(run_ce
     out = capsys.readouterr().out
     assert "†" in out.split("| none |")[1].split("\n")[0]
     assert "xnli: † scores leave out" in out and f"score a sample of en (5 of {full['en']} examples)" in out
+
+
+def test_a_cells_cpu_threads_do_not_outlive_it() -> None:
+    """train.cpu_threads applies to one cell; a process running several (tests, a notebook)
+    gets its own setting back, even when the cell fails."""
+    import torch
+
+    from xtask.pipeline.cell import torch_threads
+
+    before = torch.get_num_threads()
+    wanted = 2 if before != 2 else 3
+    with pytest.raises(RuntimeError):
+        with torch_threads(wanted):
+            assert torch.get_num_threads() == wanted
+            raise RuntimeError("the cell failed")
+    assert torch.get_num_threads() == before
+    with torch_threads(None):
+        assert torch.get_num_threads() == before

@@ -2,28 +2,31 @@
 
 Like lightning-hydra-template's `experiment=glob(*)` test: each sweep's own grid, narrowed on the
 command line to one seed and the cheapest target (Tatoeba: no phase-2 training), so that every
-intermediate setting each sweep names is trained for a few steps.
+intermediate setting each sweep names is trained for a few steps. The cells run in this
+process, each with the config ``launch.py -m`` composes for it (xtask.ops.plan, checked equal
+to Hydra's own composition in test_plan_status.py); launching a sweep through launch.py, its
+job folders and the matrix printed at its end are test_sweeps.py's.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from conftest import REALDATA, REPO, TINY_BUDGET, require
+from xtask.cli import main as xtask_main
 from xtask.ops import plan as planner
+from xtask.pipeline.cell import run_cell
 
 pytestmark = pytest.mark.slow
 SWEEPS = sorted(p.stem for p in (REPO / "sweeps").glob("*.yaml"))
 
 
 @pytest.mark.parametrize("sweep", SWEEPS)
-def test_named_sweep_runs(sweep: str, tmp_path: Path, shared_cache: Path) -> None:
+def test_named_sweep_runs(sweep: str, tmp_path: Path, shared_cache: Path, capsys) -> None:
     if sweep == "real_cpu":  # multilingual-e5-small on ../shared/realdata
         from xtask.models import e5_offline
 
@@ -33,13 +36,15 @@ def test_named_sweep_runs(sweep: str, tmp_path: Path, shared_cache: Path) -> Non
     narrow = ["seed=1", "target=tatoeba", "target.languages=[de]", "logger=none",
               "train.inter.max_steps=2", "train.inter.batch_size=4"]
     overrides = [f"+sweep={sweep}", *narrow, *TINY_BUDGET[2:], f"paths.outputs={tmp_path}", f"paths.cache={shared_cache}"]
-    expected = {cell.folder.name for cell in planner.plan(overrides)}
-    proc = subprocess.run([sys.executable, "launch.py", "-m", *overrides], cwd=REPO, capture_output=True,
-                          text=True, timeout=900)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    cells = planner.plan(overrides)
+    for cell in cells:
+        assert run_cell(cell.cfg).action == "ran"
     done = {p.parent.name for p in (tmp_path / "cells").glob("*/results.json")}
-    assert done == expected and len(done) >= 1
+    assert done == {cell.folder.name for cell in cells} and len(done) >= 1
     for path in (tmp_path / "cells").glob("*/results.json"):
         result = json.loads(path.read_text())
         assert result["environment"]["sweep"] == sweep and result["scores"]["average"] is not None
-    assert f"Transfer matrix of sweep '{sweep}'" in proc.stdout
+    assert xtask_main(["matrix", str(tmp_path / "cells")]) == 0
+    matrix = capsys.readouterr().out
+    for setting in {cell.planned.spec.setting for cell in cells}:
+        assert f"| {setting} | " in matrix

@@ -25,15 +25,50 @@ def test_expand_matches_hydras_cartesian_product() -> None:
     assert len(narrowed) == 2 and all("seed=1" in job for job in narrowed)
 
 
-def test_fast_composition_gives_the_same_cells(tmp_path: Path, compose) -> None:
+def _same_as_composed(cells, compose, tmp_path: Path) -> None:
+    """Each planned cell is what plan_cell makes of the job's own composition: the same spec
+    (key, inputs, config), folder, languages; and its ``cfg`` is that composition."""
+    import dataclasses
+
+    from omegaconf import OmegaConf
+
     from xtask.pipeline.cell import plan_cell
 
-    overrides = ["inter=mnli,sst2", "target=xnli", "seed=1,2", "train.target.lr=0.002", f"paths.outputs={tmp_path}"]
-    cells = planner.plan(overrides)
-    assert len({cell.folder for cell in cells}) == 4
+    def spec(planned):
+        return {k: v for k, v in dataclasses.asdict(planned.spec).items() if k != "created"}
+
     for cell in cells:
         direct = compose(*cell.overrides, outputs=tmp_path)
-        assert cell.folder == plan_cell(direct).folder
+        expected = plan_cell(direct)
+        assert (cell.folder, spec(cell.planned)) == (expected.folder, spec(expected))
+        assert (cell.planned.languages, cell.planned.left_out, cell.planned.inter_key) == (
+            expected.languages, expected.left_out, expected.inter_key)
+        assert OmegaConf.to_container(cell.cfg) == OmegaConf.to_container(direct)
+
+
+def test_fast_composition_gives_the_same_cells(tmp_path: Path, compose, shared_cache: Path) -> None:
+    """Group choices combined from single compositions, plain values (an int on a float field,
+    a list) set on a resolved copy, a value an interpolation reads (paths.outputs), a named sweep."""
+    paths = [f"paths.outputs={tmp_path}", f"paths.cache={shared_cache}"]  # as the compose fixture sets them
+    overrides = ["inter=mnli,sst2", "target=xnli", "seed=1,2", "train.target.lr=0.002", *paths]
+    cells = planner.plan(overrides)
+    assert len({cell.folder for cell in cells}) == 4
+    _same_as_composed(cells, compose, tmp_path)
+    grid = ["+sweep=demo", "target=xquad,tatoeba", "model=tiny,tiny_bert", "train.target.lr=1",
+            "train.inter.max_steps=5,6", "target.languages=[de,zh]", *paths]
+    cells = planner.plan(grid)
+    assert len({cell.folder for cell in cells}) == 2 * 2 * 2 * 2 * 2 - 2 * 2 * 2  # none cells ignore train.inter
+    assert {cell.cfg.train.target.lr for cell in cells} == {1.0}
+    _same_as_composed(cells[::3], compose, tmp_path)
+    cells = planner.plan(["inter=multitask", "inter.mlm.share=0.25", "inter.tasks=[mnli,sst2]", "target=udpos",
+                          "seed=3", *paths])
+    _same_as_composed(cells, compose, tmp_path)
+
+
+def test_flat_groups_are_the_ones_whose_options_set_only_their_subtree() -> None:
+    groups = planner._flat_groups()
+    assert {"model", "inter", "target", "data", "train", "logger"} <= groups
+    assert not groups & {"sweep", "hydra"}  # sweep files are @package _global_
 
 
 def test_paper_sweep_deduplicates_intermediate_trainings(tmp_path: Path) -> None:
@@ -229,3 +264,17 @@ def test_plan_check_data_lists_malformed_lines(tmp_path: Path, capsys) -> None:
     assert "dev-de.tsv: no examples" in out
     assert xtask_main(["plan", "target.languages=[en,xx]", f"paths.outputs={tmp_path}"]) == 2
     assert "xnli has no language(s) ['xx']" in capsys.readouterr().err
+
+
+def test_real_paths_resolve_like_path_resolve(tmp_path: Path, monkeypatch) -> None:
+    """The store's memoised resolver gives Path.resolve()'s answer: symlinked folders followed
+    before `..`, missing parts kept, relative paths from the working folder."""
+    (tmp_path / "real" / "cells" / "a").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(tmp_path / "real" / "cells")
+    (tmp_path / "real" / "cells" / "b").symlink_to(tmp_path / "real" / "cells" / "a")
+    monkeypatch.chdir(tmp_path / "real")
+    resolve = store.RealPaths()
+    for path in [tmp_path / "link" / "a", tmp_path / "link" / ".." / "cells" / "b", tmp_path / "link" / "missing" / "..",
+                 tmp_path / "real" / "." / "cells" / "b" / ".." / "x", Path("cells/b/../a"), Path("../link/b"), Path("/")]:
+        assert resolve(path) == path.resolve(), path
+        assert resolve(str(path)) == path.resolve(), path

@@ -17,43 +17,63 @@ unlabelled example inside a labelled file is malformed data, reported by file an
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Tuple
-
-import datasets
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from xtask.data.readers import MalformedDataError
 
+if TYPE_CHECKING:
+    import datasets
+
 UNLABELLED = -1
 
-CLASSIFICATION = datasets.Features({
-    "id": datasets.Value("string"),
-    "text_a": datasets.Value("string"),
-    "text_b": datasets.Value("string"),
-    "label": datasets.Value("int64"),
-})
-TAGGING = datasets.Features({
-    "id": datasets.Value("string"),
-    "tokens": datasets.Sequence(datasets.Value("string")),
-    "tags": datasets.Sequence(datasets.Value("string")),
-})
-QA = datasets.Features({
-    "id": datasets.Value("string"),
-    "title": datasets.Value("string"),
-    "context": datasets.Value("string"),
-    "question": datasets.Value("string"),
-    "answers": {
-        "text": datasets.Sequence(datasets.Value("string")),
-        "answer_start": datasets.Sequence(datasets.Value("int32")),
-    },
-})
-MULTIPLE_CHOICE = datasets.Features({
-    "id": datasets.Value("string"),
-    "context": datasets.Value("string"),
-    "question": datasets.Value("string"),
-    "choices": datasets.Sequence(datasets.Value("string")),
-    "label": datasets.Value("int64"),
-})
+# The canonical columns of each kind of task (CLASSIFICATION, TAGGING, QA, MULTIPLE_CHOICE):
+# datasets.Features, built on first use (importing datasets takes most of a second, which the
+# commands that read no data, xtask status and aggregate, need not pay).
+FEATURES = ("CLASSIFICATION", "TAGGING", "QA", "MULTIPLE_CHOICE")
+
+
+def __getattr__(name: str) -> Any:
+    if name in FEATURES:
+        return _features()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@functools.lru_cache(maxsize=None)
+def _features() -> Dict[str, Any]:
+    import datasets
+
+    return {
+        "CLASSIFICATION": datasets.Features({
+            "id": datasets.Value("string"),
+            "text_a": datasets.Value("string"),
+            "text_b": datasets.Value("string"),
+            "label": datasets.Value("int64"),
+        }),
+        "TAGGING": datasets.Features({
+            "id": datasets.Value("string"),
+            "tokens": datasets.Sequence(datasets.Value("string")),
+            "tags": datasets.Sequence(datasets.Value("string")),
+        }),
+        "QA": datasets.Features({
+            "id": datasets.Value("string"),
+            "title": datasets.Value("string"),
+            "context": datasets.Value("string"),
+            "question": datasets.Value("string"),
+            "answers": {
+                "text": datasets.Sequence(datasets.Value("string")),
+                "answer_start": datasets.Sequence(datasets.Value("int32")),
+            },
+        }),
+        "MULTIPLE_CHOICE": datasets.Features({
+            "id": datasets.Value("string"),
+            "context": datasets.Value("string"),
+            "question": datasets.Value("string"),
+            "choices": datasets.Sequence(datasets.Value("string")),
+            "label": datasets.Value("int64"),
+        }),
+    }
 
 
 @dataclass(frozen=True)
@@ -77,6 +97,8 @@ class Bitext:
 
 def build(rows: List[Dict[str, Any]], features: datasets.Features, where: str) -> datasets.Dataset:
     """A Dataset of canonical rows; an empty split is an error that names where it came from."""
+    import datasets
+
     if not rows:
         raise MalformedDataError(f"{where}: no examples (the file or split is empty)")
     columns = [c for c in features if c in rows[0]]

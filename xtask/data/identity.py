@@ -30,7 +30,11 @@ def location(ctx: Any, task_name: str, split: str, languages: Tuple[str, ...]) -
         return {part: location(ctx, part, split, languages) for part in task.parts}
     languages = tuple(lang for lang in languages if lang not in task.lacks_split.get(split, ()))
     if task.local_root is not None or ctx.source in (DataSource.mini, DataSource.xtreme_dir):
-        return _local(ctx, task, split, languages)
+        from xtask.data.sources import remembered
+
+        key = ("location", ctx.source, ctx.root, ctx.ccgbank, task.name, split, tuple(languages))
+        found = remembered(key, lambda: _local(ctx, task, split, languages))
+        return {kind: dict(value) if isinstance(value, dict) else value for kind, value in found.items()}
     if ctx.source == DataSource.files:
         return {lang: ctx.files.identity(task.name, split, lang) for lang in languages}
     hub = ctx.hub_location(task)

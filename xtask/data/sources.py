@@ -6,19 +6,21 @@ the task's spec says which file (or Hub dataset) holds a split and which parser 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Tuple
-
-import datasets
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 from xtask.config import DataSource
 from xtask.data import canonical, parsers
 from xtask.data.canonical import Bitext
 from xtask.data.readers import MalformedDataError
+
+if TYPE_CHECKING:
+    import datasets
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,33 @@ class SplitUnavailable(MissingDataError):
     th, tl, yo): not an error of the data folder, the language is reported and skipped."""
 
 
+# What DataContext.local_file found (or not) by (source, root, ccgbank, task, split, language),
+# while remembering_files() is on; None otherwise.
+_FOUND: Optional[Dict[Tuple[Any, ...], Any]] = None
+
+
+@contextlib.contextmanager
+def remembering_files() -> Iterator[None]:
+    """Within, :meth:`DataContext.local_file` looks for each file once: for planning thousands of
+    cells that ask for the same few files (xtask plan), while the files do not change."""
+    global _FOUND
+    outer = _FOUND
+    _FOUND = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _FOUND = outer
+
+
+def remembered(key: Tuple[Any, ...], compute: Any) -> Any:
+    """``compute()``, once per ``key`` while :func:`remembering_files` is on (every time otherwise)."""
+    if _FOUND is None:
+        return compute()
+    if key not in _FOUND:
+        _FOUND[key] = compute()
+    return _FOUND[key]
+
+
 @dataclass(frozen=True)
 class DataContext:
     source: DataSource
@@ -70,6 +99,14 @@ class DataContext:
 
     @classmethod
     def from_config(cls, data_cfg: Any) -> "DataContext":
+        from xtask.config import PlainConfig
+
+        if isinstance(data_cfg, PlainConfig):  # read-only: the same object gives the same context
+            return remembered(("context", id(data_cfg)), lambda: (data_cfg, cls._from_config(data_cfg)))[1]
+        return cls._from_config(data_cfg)
+
+    @classmethod
+    def _from_config(cls, data_cfg: Any) -> "DataContext":
         source = DataSource(str(getattr(data_cfg.source, "value", data_cfg.source)))
         root = data_cfg.root
         if root is None and source == DataSource.mini:
@@ -98,6 +135,20 @@ class DataContext:
 
     def local_file(self, task: Any, split: str, lang: str) -> Tuple[Path, parsers.Options, str]:
         """(path, options, parser name) of a split under ``root`` in the source's layout."""
+        if _FOUND is None:
+            return self._local_file(task, split, lang)
+        key = (self.source, self.root, self.ccgbank, task.name, split, lang)
+        if key not in _FOUND:
+            try:
+                _FOUND[key] = self._local_file(task, split, lang)
+            except MissingDataError as err:
+                _FOUND[key] = err
+        found = _FOUND[key]
+        if isinstance(found, MissingDataError):
+            raise found.with_traceback(None)
+        return found
+
+    def _local_file(self, task: Any, split: str, lang: str) -> Tuple[Path, parsers.Options, str]:
         root = task.local_root(self) if task.local_root is not None else self.root
         assert root is not None
         layout = (task.xtreme_dir if self.source == DataSource.xtreme_dir and task.xtreme_dir is not None
@@ -142,6 +193,8 @@ class DataContext:
             if not Path(where).is_dir():
                 raise MissingDataError(f"cannot load {path} for task {task!r}: the Hub mirror {self.hub_mirror} "
                                        f"has no folder {path}\n{HOW_TO_GET[DataSource.hub]}")
+        import datasets
+
         try:
             # keep_in_memory: the readers' filters and the formats' tokenization then stay in this
             # process's memory instead of writing cache-*.arrow files into the shared HF cache,
@@ -243,6 +296,8 @@ def _read(task: Any, ctx: DataContext, split: str, lang: str) -> Any:
         raise SplitUnavailable(f"{task.name} has no {split} split for {lang} in its benchmark's release "
                                f"(languages without one: {', '.join(task.lacks_split[split])})")
     if task.parts:
+        import datasets
+
         return datasets.concatenate_datasets([get_task(part).read(ctx, split, lang) for part in task.parts])
     if task.local_root is None and ctx.source == DataSource.hub:
         return _read_hub(task, ctx, split, lang)

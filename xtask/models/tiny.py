@@ -21,6 +21,7 @@ wait on a file lock instead of building it twice.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -66,8 +67,15 @@ def tiny_model_key(arch: TinyArchitecture) -> str:
         del fields["family"]
     else:
         fields["family"] = family.name.value
+    return _content_key(json.dumps({"arch": fields, "v": family.tiny_builder_version}, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=None)
+def _content_key(header: str) -> str:
+    """The hash of ``header`` and the tokenizer corpus: read once per process and architecture
+    (planning a grid asks for it once per cell)."""
     digest = hashlib.sha256()
-    digest.update(json.dumps({"arch": fields, "v": family.tiny_builder_version}, sort_keys=True).encode())
+    digest.update(header.encode())
     for path in _corpus_files():
         digest.update(path.name.encode())
         digest.update(path.read_bytes())

@@ -3,17 +3,25 @@ trainings left after deduplication through the shared cache, and an estimate of 
 
 The grid is expanded the way Hydra's basic sweeper does it: the ``hydra.sweeper.params`` of a
 named sweep (``+sweep=paper``) and the command line's comma lists, as a cartesian product.
+
+Planning 5,000 cells takes seconds (bench/bench_scale.py): Hydra composes once per choice of a
+flat config group (:class:`_Composer`), jobs that differ in plain values (``seed=...``) share
+one resolved composition, and each cell is planned on a plain copy
+(:class:`xtask.config.PlainConfig`) with the data files it names looked up once
+(:func:`xtask.data.sources.remembering_files`). Each planned cell equals ``plan_cell`` of the
+job's own composition (tests/test_plan_status.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import itertools
 from functools import partial
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
 import yaml
 
@@ -32,9 +40,14 @@ class PlannedCell:
     model: str
     inter_entry: Optional[Path]  # shared cache entry of its intermediate encoder (None for inter=none)
     planned: Any = field(default=None, repr=False)  # xtask.pipeline.cell.Planned
+    # Builds the cell's OmegaConf config on first use of ``cfg`` (planning reads a plain copy).
+    build: Optional[Callable[[], Any]] = field(default=None, repr=False, compare=False)
 
     @property
     def cfg(self) -> Any:
+        """The cell's composed config, as ``launch.py`` would see it (an OmegaConf DictConfig)."""
+        if self.build is not None:
+            self.planned.cfg, self.build = self.build(), None
         return self.planned.cfg
 
     @property
@@ -65,33 +78,212 @@ def _compose(overrides: Sequence[str], with_hydra: bool = False) -> Any:
         return compose(config_name="config", overrides=list(overrides), return_hydra_config=with_hydra)
 
 
-def _compose_many(jobs: List[List[str]]) -> List[Any]:
-    """Compose every job; jobs that differ only in plain values (seed=2, train.inter.lr=...)
-    share one composition of their config-group choices, the values set on a copy (a grid of
-    351 cells composes 117 times instead of 351)."""
+# --------------------------------------------------------------------------- composing many jobs
+
+
+@functools.lru_cache(maxsize=None)
+def _flat_groups() -> FrozenSet[str]:
+    """Config groups whose options set their own subtree and nothing else: every
+    ``conf/<group>/*.yaml`` has no defaults list and no package header, and the group has no
+    subgroups nor structured configs (model, inter, target, data, train, logger)."""
+    from hydra.core.config_store import ConfigStore
+
+    stored = ConfigStore.instance().repo
+    groups = set()
+    for folder in CONF_DIR.iterdir():
+        if not folder.is_dir() or folder.name == "hydra" or folder.name in stored:
+            continue
+        options = list(folder.iterdir())
+        if options and all(option.is_file() and option.suffix == ".yaml" and _flat_option(option) for option in options):
+            groups.add(folder.name)
+    return frozenset(groups)
+
+
+def _flat_option(path: Path) -> bool:
+    text = path.read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    return "@package" not in text and (data is None or (isinstance(data, dict) and "defaults" not in data))
+
+
+def _flat_choice(override: Any) -> Optional[str]:
+    """The group of a plain choice (``inter=mnli``) of a flat group; None for other overrides."""
+    key = override.get_key_element()
+    if override.is_sweep_override() or key not in _flat_groups():
+        return None
+    value = override.value()
+    return key if isinstance(value, str) and (CONF_DIR / key / f"{value}.yaml").is_file() else None
+
+
+class _Composer:
+    """Hydra compositions for the jobs of a grid. A flat group's choice (see
+    :func:`_flat_groups`) only writes its own subtree, so a job's config is the composition of
+    its other overrides with each such subtree taken from the composition with that choice
+    alone: 13 intermediate x 9 target choices compose 1 + 13 + 9 times instead of 117. Checked
+    per choice (nothing outside its subtree may differ); otherwise the job is composed whole."""
+
+    def __init__(self) -> None:
+        self._composed: Dict[Tuple[str, ...], Any] = {}
+        self._outside: Dict[Tuple[Tuple[str, ...], str], Any] = {}
+
+    def compose(self, overrides: List[Any]) -> Any:
+        """A fresh config (the caller may change it)."""
+        fixed = [o.input_line for o in overrides if _flat_choice(o) is None]
+        choices: Dict[str, str] = {}
+        for override in overrides:
+            group = _flat_choice(override)
+            if group is not None:
+                if group in choices:  # the same group twice: Hydra's to judge
+                    return copy.deepcopy(self._get([o.input_line for o in overrides]))
+                choices[group] = override.input_line
+        cfg = copy.deepcopy(self._get(fixed))
+        for group, line in choices.items():
+            alone = self._get(fixed + [line])
+            if self._outside_of(fixed, group) != self._outside_of(fixed + [line], group):
+                return copy.deepcopy(self._get([o.input_line for o in overrides]))
+            cfg[group] = alone[group]
+        return cfg
+
+    def _get(self, lines: List[str]) -> Any:
+        key = tuple(lines)
+        if key not in self._composed:
+            self._composed[key] = _compose(lines)
+        return self._composed[key]
+
+    def _outside_of(self, lines: List[str], group: str) -> Any:
+        """The composition of ``lines`` without ``group``'s subtree, unresolved."""
+        from omegaconf import OmegaConf
+
+        key = (tuple(lines), group)
+        if key not in self._outside:
+            tree = OmegaConf.to_container(self._get(lines), resolve=False, enum_to_str=True)
+            self._outside[key] = {k: v for k, v in tree.items() if k != group} if group in tree else None
+        return self._outside[key]
+
+
+def _is_plain_value(override: Any) -> bool:
+    """A value of the job config (seed=2, train.inter.lr=...), set on a composition; group
+    choices, +/~ and hydra.* go through Hydra."""
+    key = override.get_key_element()
+    return key == "seed" or (not override.is_sweep_override() and "." in key and not key.startswith(("+", "~", "hydra")))
+
+
+def _interpolations(tree: Any) -> str:
+    """Every interpolation string of an unresolved config tree, joined."""
+    if isinstance(tree, dict):
+        return " ".join(_interpolations(v) for v in tree.values())
+    if isinstance(tree, list):
+        return " ".join(_interpolations(v) for v in tree)
+    return tree if isinstance(tree, str) and "${" in tree else ""
+
+
+def _set_after_resolving(override: Any, interpolations: str) -> bool:
+    """Whether a value can be set on the resolved config: a scalar or a list of scalars, no
+    interpolation itself, at a key no interpolation can read (no part of the key appears in
+    any interpolation; ``paths.outputs`` must be set before resolving ``${paths.outputs}/cells``)."""
+    value = override.value()
+    items = value if isinstance(value, list) else [value]
+    if any(isinstance(v, (dict, list)) or (isinstance(v, str) and "${" in v) for v in items):
+        return False
+    return not any(part in interpolations for part in override.get_key_element().split("."))
+
+
+def _set_values(cfg: Any, overrides: List[Any]) -> Any:
+    """``cfg`` with the values set, as Hydra sets a command line's values on its composition."""
+    from omegaconf import OmegaConf
+
+    for override in overrides:
+        OmegaConf.update(cfg, override.get_key_element(), override.value(), merge=True)
+    return cfg
+
+
+def _as_container(value: Any) -> Any:
+    """A value read from a config as ``to_container(resolve=True, enum_to_str=True)`` gives it."""
+    from enum import Enum
+
+    from omegaconf import OmegaConf
+
+    if OmegaConf.is_config(value):
+        return OmegaConf.to_container(value, resolve=True, enum_to_str=True)
+    return value.name if isinstance(value, Enum) else value
+
+
+class _Template:
+    """The jobs that differ only in values set after resolving: one composition, resolved once."""
+
+    def __init__(self, cfg: Any) -> None:
+        from omegaconf import OmegaConf
+
+        from xtask.config import plain_config
+
+        # Its late values change from job to job (converting them): each job's config is a copy
+        # with all of its own set, and all jobs of a template set the same keys.
+        self.cfg = cfg
+        self._converted: Dict[str, Any] = {}
+        try:
+            self.resolved: Any = plain_config(OmegaConf.to_container(cfg, resolve=True, enum_to_str=True,
+                                                                     throw_on_missing=True))
+        except Exception:  # a missing value or a broken interpolation: each cell the slow way, failing as it would
+            self.resolved = None
+
+    def build(self, late: List[Any]) -> Any:
+        """The OmegaConf config of a job of this template."""
+        return _set_values(copy.deepcopy(self.cfg), late)
+
+    def converted(self, override: Any) -> Any:
+        """The value as the typed config holds it once set (``lr=1`` on a float field is 1.0)."""
+        from omegaconf import OmegaConf
+
+        if override.input_line not in self._converted:
+            _set_values(self.cfg, [override])
+            value = OmegaConf.select(self.cfg, override.get_key_element(), throw_on_missing=True)
+            self._converted[override.input_line] = _as_container(value)
+        return self._converted[override.input_line]
+
+
+def _plan_jobs(jobs: List[List[str]]) -> Iterator[Tuple[List[str], Any, Optional[Callable[[], Any]]]]:
+    """``(job, Planned or the ConfigError its config raises, builder of its OmegaConf config)``
+    per job, each Planned equal to ``plan_cell`` of the job's composed config. Jobs that differ
+    in plain values share a composition; values no interpolation reads are set on its resolved
+    plain copy (:class:`xtask.config.PlainConfig`), so planning a cell reads plain dicts."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from omegaconf import OmegaConf
 
+    from xtask.config import ConfigError, with_values
+    from xtask.pipeline.cell import plan_cell
+
     parser = OverridesParser.create()
-    composed: Dict[tuple, Any] = {}
-    configs = []
+    lines: Dict[str, Any] = {}  # Hydra's parser takes ~1 ms per line: each distinct line once
+    composer = _Composer()
+    interpolations_of: Dict[Tuple[str, ...], str] = {}
+    spare: Dict[Tuple[str, ...], Any] = {}  # a composition made for its interpolations, not yet a template's
+    templates: Dict[Tuple[str, ...], _Template] = {}
     for job in jobs:
-        structural, values = [], []
-        for override in parser.parse_overrides(job):
-            key = override.get_key_element()
-            # Plain values of the job config; group choices, +/~ and hydra.* go through Hydra.
-            plain = key == "seed" or (
-                not override.is_sweep_override() and "." in key and not key.startswith(("+", "~", "hydra"))
-            )
-            (values if plain else structural).append(override)
+        for line in job:
+            if line not in lines:
+                (lines[line],) = parser.parse_overrides([line])
+        parsed = [lines[line] for line in job]
+        structural = [o for o in parsed if not _is_plain_value(o)]
         signature = tuple(o.input_line for o in structural)
-        if signature not in composed:
-            composed[signature] = _compose(list(signature))
-        cfg = copy.deepcopy(composed[signature])
-        for override in values:
-            OmegaConf.update(cfg, override.get_key_element(), override.value(), merge=True)
-        configs.append(cfg)
-    return configs
+        if signature not in interpolations_of:
+            spare[signature] = composer.compose(structural)
+            interpolations_of[signature] = _interpolations(OmegaConf.to_container(spare[signature], resolve=False))
+        early, late = [], []
+        for override in (o for o in parsed if _is_plain_value(o)):
+            (late if _set_after_resolving(override, interpolations_of[signature]) else early).append(override)
+        key = signature + tuple(o.input_line for o in early) + tuple(o.get_key_element() for o in late)
+        if key not in templates:
+            composed = spare.pop(signature) if signature in spare else composer.compose(structural)
+            templates[key] = _Template(_set_values(composed, early))
+        template = templates[key]
+        build = partial(template.build, late)
+        try:
+            if template.resolved is None:
+                yield job, plan_cell(build()), None
+            else:
+                cfg = with_values(template.resolved, {o.get_key_element(): template.converted(o) for o in late})
+                yield job, plan_cell(cfg), build
+        except ConfigError as err:
+            yield job, err, None
 
 
 def expand(overrides: Sequence[str]) -> List[List[str]]:
@@ -121,27 +313,25 @@ def plan(overrides: Sequence[str]) -> List[PlannedCell]:
     """Every cell of ``launch.py -m OVERRIDES``, composed, checked (a bad value raises
     :class:`xtask.config.ConfigError` naming it) and located, with its state in the store."""
     from xtask.config import ConfigError
-    from xtask.pipeline.cell import plan_cell
     from xtask.store import cells as store
     from xtask.store import encoders
 
+    from xtask.data.sources import remembering_files
+
     cells = []
-    with _hydra():
-        jobs = expand(overrides)
-        configs = _compose_many(jobs)
     problems: Dict[str, List[str]] = {}
-    for job, cfg in zip(jobs, configs):
-        try:
-            planned = plan_cell(cfg)
-        except ConfigError as err:
-            problems.setdefault(str(err), []).append(" ".join(job))
-            continue
-        state = store.view(planned.folder).state.value
-        entry = None
-        if planned.inter_key is not None:
-            entry = encoders.entry_path(Path(cfg.paths.cache), cfg.inter.name, planned.inter_key)
-        cells.append(PlannedCell(job, planned.folder, state, cfg.inter.name, planned.target.name, cfg.model.name,
-                                 entry, planned))
+    with _hydra(), remembering_files():
+        for job, planned, build in _plan_jobs(expand(overrides)):
+            if isinstance(planned, ConfigError):
+                problems.setdefault(str(planned), []).append(" ".join(job))
+                continue
+            cfg = planned.cfg
+            state = store.view(planned.folder).state.value
+            entry = None
+            if planned.inter_key is not None:
+                entry = encoders.entry_path(Path(cfg.paths.cache), cfg.inter.name, planned.inter_key)
+            cells.append(PlannedCell(job, planned.folder, state, cfg.inter.name, planned.target.name, cfg.model.name,
+                                     entry, planned, build))
     if problems:
         raise ConfigError("\n".join(f"{message}\n    in {len(where)} cell(s), e.g. {where[0]}" for message, where in problems.items()))
     return cells

@@ -31,6 +31,11 @@ class CellStatus:
 
 
 def collect(path: Path) -> List[CellStatus]:
+    with store.collector_paused():
+        return _collect(path)
+
+
+def _collect(path: Path) -> List[CellStatus]:
     rows = []
     for found, view in store.views(store.find([Path(path)])):
         status = view.status

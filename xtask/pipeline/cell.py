@@ -13,6 +13,7 @@ atomically; a failure's reason is written even on a full disk (space kept in res
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import platform
 import shutil
@@ -21,7 +22,7 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 from omegaconf import DictConfig
 
@@ -159,7 +160,8 @@ def _run_locked(planned: Planned, started: float) -> Outcome:
 
     preemption.install()
     try:
-        results = _compute(planned, started, attempts)
+        with torch_threads(planned.cfg.train.cpu_threads):
+            results = _compute(planned, started, attempts)
         store.write_results(folder, results)
         store.write_status(folder, "done", attempts=attempts, since=started, score=results.scores.average)
         store.release_reserve(folder)
@@ -202,6 +204,23 @@ def _clear(folder: Path) -> None:
             child.unlink()
 
 
+@contextlib.contextmanager
+def torch_threads(count: Optional[int]) -> Iterator[None]:
+    """torch's CPU threads set to ``count`` (train.cpu_threads) for one cell, then put back: a
+    process that runs several cells (tests, notebooks) keeps its own setting."""
+    if not count:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(int(count))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def _compute(planned: Planned, started: float, attempts: int) -> Results:
     from xtask.models.registry import pretrained_path
     from xtask.pipeline.preflight import read_cell_data
@@ -213,10 +232,6 @@ def _compute(planned: Planned, started: float, attempts: int) -> Results:
              if planned.inter_key is not None else None)
     needs_inter = entry is not None and (cfg.force or not encoders.is_complete(entry))
     data = read_cell_data(cfg, ctx, target, planned.languages, needs_inter)
-    if cfg.train.cpu_threads:
-        import torch
-
-        torch.set_num_threads(cfg.train.cpu_threads)
     init_from = pretrained_path(cfg.model, Path(cfg.paths.cache))
     timings: Dict[str, float] = {}
     phases: Dict[str, Any] = {}
@@ -283,11 +298,13 @@ def target_hp(cfg: DictConfig) -> Any:
     effective batch ``train.target_effective_batch`` gives the target's kind (accumulation)."""
     from omegaconf import OmegaConf
 
+    from xtask.config import PlainConfig, with_values
     from xtask.pipeline.training import with_effective_batch
 
     hp = cfg.train.target
     if cfg.target.max_length is not None:
-        hp = OmegaConf.merge(hp, {"max_length": cfg.target.max_length})
+        hp = (with_values(hp, {"max_length": cfg.target.max_length}) if isinstance(hp, PlainConfig)  # planning many cells
+              else OmegaConf.merge(hp, {"max_length": cfg.target.max_length}))
     return with_effective_batch(hp, cfg.train.target_effective_batch.get(target_task(cfg.target.name).kind.value))
 
 

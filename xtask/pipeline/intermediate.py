@@ -13,12 +13,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
-
-import datasets
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from xtask.data.sources import BUNDLED_MINI_ROOT, DataContext, MissingDataError
 from xtask.tasks import INTERMEDIATE_TASKS, MULTITASK, Task, intermediate_task
+
+if TYPE_CHECKING:
+    import datasets
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,8 @@ def translated_context(ctx: DataContext, translated_cfg: Any, lang: str) -> Data
 def training_set(task: Task, ctx: DataContext, translated_cfg: Any,
                  english: Optional[datasets.Dataset] = None) -> datasets.Dataset:
     """English training data (``english`` when already read), its translations, or both (translate-train)."""
+    import datasets
+
     if english is None and (translated_cfg.include_english or not translated_cfg.languages):
         english = task.read(ctx, "train")
     parts = [english] if translated_cfg.include_english or not translated_cfg.languages else []
@@ -102,6 +105,8 @@ def training_set(task: Task, ctx: DataContext, translated_cfg: Any,
 
 
 def mlm_lines(mlm_cfg: Any, seed: int) -> datasets.Dataset:
+    import datasets
+
     path = Path(mlm_cfg.corpus) if mlm_cfg.corpus else BUNDLED_MINI_ROOT / "corpus"
     files = sorted(path.glob("*.txt")) if path.is_dir() else [path]
     if not files or not all(f.is_file() for f in files):

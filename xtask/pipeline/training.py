@@ -224,7 +224,10 @@ def with_effective_batch(hp: Any, total: Optional[int]) -> Any:
         raise ValueError(f"an effective batch of {total} is not a whole number of micro-batches of {micro}")
     if (micro, total // micro) == (int(hp.batch_size), int(hp.grad_accum)):
         return hp
-    return OmegaConf.merge(hp, {"batch_size": micro, "grad_accum": total // micro})
+    values = {"batch_size": micro, "grad_accum": total // micro}
+    from xtask.config import PlainConfig, with_values
+
+    return with_values(hp, values) if isinstance(hp, PlainConfig) else OmegaConf.merge(hp, values)
 
 
 def freeze_embeddings(model: Any, hp: Any) -> None:

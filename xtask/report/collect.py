@@ -16,6 +16,7 @@ report (``report`` column).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -140,6 +141,7 @@ def parse_name(name: str) -> Optional[Dict[str, Any]]:
             "report": model}
 
 
+@functools.lru_cache(maxsize=None)
 def _sweep_name(sweep_dir: Path) -> Optional[str]:
     """``<date>_<time>_<microseconds>_<sweep>`` (conf/config.yaml's hydra.sweep.dir) -> ``<sweep>``."""
     parts = Path(sweep_dir).name.split("_", 3)
@@ -150,6 +152,11 @@ def load_long(paths: Iterable[Path], borrow: bool = True) -> Tuple[pd.DataFrame,
     """The long table of every cell under ``paths``, with each row's name; and notes (cells
     borrowed as baselines, recorded cells not found). ``borrow``: add the ``inter=none`` cell
     that is each cell's baseline when the grid lacks it but the cell store beside it has it."""
+    with store.collector_paused():
+        return _load_long(paths, borrow)
+
+
+def _load_long(paths: Iterable[Path], borrow: bool) -> Tuple[pd.DataFrame, List[str]]:
     found = store.find([Path(p) for p in paths])
     viewed = store.views(found)
     specs = {item.folder: view.spec for item, view in viewed}
@@ -172,12 +179,14 @@ def _adopt_reports(frame: pd.DataFrame) -> pd.DataFrame:
     report of the other cells of that model when there is exactly one."""
     if frame.empty:
         return frame
-    known = frame[frame["key"].notna() & frame["group"].fillna("").str.startswith("name:").eq(False)]
+    named = frame["group"].fillna("").str.startswith("name:")
+    known = frame[frame["key"].notna() & named.eq(False)]
     by_model = known.groupby("model")["report"].agg(lambda r: sorted(set(r)))
-    for index, row in frame[frame["group"].fillna("").str.startswith("name:")].iterrows():
-        reports = by_model.get(row["model"], [])
-        if len(reports) == 1:
-            frame.loc[index, "report"] = reports[0]
+    only = {model: reports[0] for model, reports in by_model.items() if len(reports) == 1}
+    adopted = frame.loc[named, "model"].map(lambda model: only.get(model))
+    adopted = adopted[adopted.notna()]
+    if not adopted.empty:
+        frame.loc[adopted.index, "report"] = adopted
     return frame
 
 
@@ -221,7 +230,7 @@ def name_rows(frame: pd.DataFrame, specs: Mapping[Path, Any]) -> pd.DataFrame:
     rows, baselines = {}, {}
     for (report, target), part in frame.groupby(["report", "target"], dropna=False, sort=False):
         groups = part.drop_duplicates("dir")
-        groups = groups[groups["dir"].astype(str).isin(cell_facets)]  # a cell without spec has unknown settings
+        groups = groups.loc[[str(d) in cell_facets for d in groups["dir"]]]  # a cell without spec has unknown settings
         by_group = {g: cell_facets[str(d)] for g, d in zip(groups["group"], groups["dir"])}
         setting_of = dict(zip(groups["group"], groups["setting"]))
 

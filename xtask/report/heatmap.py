@@ -80,6 +80,9 @@ def _draw(frame: pd.DataFrame, path: Path, title: str, cmap, norm, fmt: str, bar
     ax.set_title(title, fontsize=10)
     fig.colorbar(image, ax=ax, label=bar_label, shrink=0.9)
     fig.tight_layout()
+    # tight_layout leaves a do-nothing layout engine behind, for which savefig would lay every
+    # text out once more before drawing it (a sixth of the time; the same pixels without it).
+    fig.set_layout_engine(None)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=DPI)
     return path

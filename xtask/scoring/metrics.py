@@ -17,7 +17,6 @@ import warnings
 from collections import Counter
 from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Sequence
 
-from seqeval.metrics import f1_score, precision_score, recall_score
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +51,9 @@ def tagging_f1(labels: List[List[str]], predictions: List[List[str]]) -> Scores:
     for index, (gold, guess) in enumerate(zip(labels, predictions)):
         if len(gold) != len(guess):
             raise ValueError(f"sentence {index} (counting from 0) has {len(gold)} labels but {len(guess)} predicted tags")
+    # Imported here: seqeval pulls in scikit-learn (~1 s), which only tagging targets need.
+    from seqeval.metrics import f1_score, precision_score, recall_score
+
     labels = [list(sentence) for sentence in labels]
     predictions = [list(sentence) for sentence in predictions]
     with warnings.catch_warnings():

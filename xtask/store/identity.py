@@ -21,6 +21,7 @@ reported as such, recomputed only when asked (``recompute_stale=true``).
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import json
@@ -75,9 +76,10 @@ def _defaults(name: str) -> Dict[str, Any]:
 
 
 def _plain(node: Any) -> Any:
+    """A config node as fresh plain dicts/lists (an OmegaConf node or a PlainConfig's)."""
     from omegaconf import DictConfig, ListConfig
 
-    return to_container(node) if isinstance(node, (DictConfig, ListConfig)) else node
+    return to_container(node) if isinstance(node, (DictConfig, ListConfig, dict, list)) else node
 
 
 # --------------------------------------------------------------------------- model
@@ -88,9 +90,16 @@ def model_identity(model_cfg: Any, cache_root: Path) -> Dict[str, Any]:
     (re-converting other weights into the same folder never reuses stale results), or the
     tiny model's build key. Names, the retrieval layer and unused architecture fields are not
     part of it."""
+    from xtask.config import PlainConfig
+    from xtask.data.sources import remembered
     from xtask.models import registry
 
-    return registry.identity(model_cfg, Path(cache_root))
+    if not isinstance(model_cfg, PlainConfig):
+        return registry.identity(model_cfg, Path(cache_root))
+    # Read-only, so the same object is the same model: once per planning (kept alive with its result).
+    key = ("model identity", id(model_cfg), str(cache_root))
+    _, found = remembered(key, lambda: (model_cfg, registry.identity(model_cfg, Path(cache_root))))
+    return copy.deepcopy(found)
 
 
 # --------------------------------------------------------------------------- data
@@ -191,14 +200,25 @@ def inter_key(cfg: Any, ctx: Any) -> str:
 
 def precision(cfg: Any) -> Dict[str, Any]:
     """Numeric settings that change results (bf16/fp16/tf32), at their non-default values."""
-    from omegaconf import OmegaConf
-
     out = {}
     for key in ("bf16", "fp16", "tf32"):
-        value = OmegaConf.select(cfg, f"model.{key}") if key == "bf16" else OmegaConf.select(cfg, f"train.{key}")
+        value = _select(cfg, f"model.{key}") if key == "bf16" else _select(cfg, f"train.{key}")
         if value:
             out[key] = value
     return out
+
+
+def _select(cfg: Any, dotted: str) -> Any:
+    """``OmegaConf.select`` (None when absent), for a PlainConfig too."""
+    from omegaconf import OmegaConf
+
+    if not isinstance(cfg, dict):
+        return OmegaConf.select(cfg, dotted)
+    for part in dotted.split("."):
+        if not isinstance(cfg, dict) or part not in cfg:
+            return None
+        cfg = cfg[part]
+    return cfg
 
 
 def cell_inputs(cfg: Any, ctx: Any, target: Any, languages: List[str], inter: Optional[str]) -> Dict[str, Any]:

@@ -7,11 +7,13 @@ is wrong, so one bad record never stops a command that reads a thousand.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Type, TypeVar, Union
+from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Tuple, Type, TypeVar, Union
 
 from xtask.atomic import write_json_atomic
 
@@ -143,29 +145,39 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _load(path: Path) -> Union[None, Damaged, Dict[str, Any]]:
+def _load(path: str) -> Union[None, Damaged, Dict[str, Any]]:
+    """A record file's JSON object (``path`` a string: thousands are read per command, and a
+    Path costs more than the read)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
     except FileNotFoundError:
         return None
     except OSError as err:
-        return Damaged(path, f"unreadable: {err.strerror or err}")
+        return Damaged(Path(path), f"unreadable: {err.strerror or err}")
     try:
         data = json.loads(text)
     except ValueError as err:
-        return Damaged(path, f"not valid JSON: {err}" if text.strip() else "empty")
+        return Damaged(Path(path), f"not valid JSON: {err}" if text.strip() else "empty")
     if not isinstance(data, dict):
-        return Damaged(path, f"holds a JSON {type(data).__name__}, not an object")
+        return Damaged(Path(path), f"holds a JSON {type(data).__name__}, not an object")
     return data
 
 
-def _typed(cls: Type[Record], data: Mapping[str, Any], path: Path) -> Union[Record, Damaged]:
-    names = {f.name for f in dataclasses.fields(cls)}
-    required = [f.name for f in dataclasses.fields(cls)
-                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]  # type: ignore[misc]
+@functools.lru_cache(maxsize=None)
+def _fields(cls: type) -> Tuple[FrozenSet[str], Tuple[str, ...]]:
+    """(every field, the required ones) of a record class."""
+    fields = dataclasses.fields(cls)
+    required = tuple(f.name for f in fields if f.default is dataclasses.MISSING
+                     and f.default_factory is dataclasses.MISSING)  # type: ignore[misc]
+    return frozenset(f.name for f in fields), required
+
+
+def _typed(cls: Type[Record], data: Mapping[str, Any], path: str) -> Union[Record, Damaged]:
+    names, required = _fields(cls)
     missing = [name for name in required if name not in data]
     if missing:
-        return Damaged(path, f"lacks {', '.join(missing)}")
+        return Damaged(Path(path), f"lacks {', '.join(missing)}")
     try:
         values = {k: v for k, v in data.items() if k in names}
         if cls is Results:
@@ -174,28 +186,31 @@ def _typed(cls: Type[Record], data: Mapping[str, Any], path: Path) -> Union[Reco
             values["scores"] = TargetScores(**scores)
         return cls(**values)
     except (TypeError, ValueError, KeyError, AttributeError) as err:
-        return Damaged(path, f"unexpected content ({type(err).__name__}: {err})")
+        return Damaged(Path(path), f"unexpected content ({type(err).__name__}: {err})")
 
 
 def read_spec(folder: Path) -> Union[None, Damaged, CellSpec]:
-    data = _load(Path(folder) / SPEC_FILE)
-    return data if data is None or isinstance(data, Damaged) else _typed(CellSpec, data, Path(folder) / SPEC_FILE)
+    path = os.path.join(folder, SPEC_FILE)
+    data = _load(path)
+    return data if data is None or isinstance(data, Damaged) else _typed(CellSpec, data, path)
 
 
 def read_status(folder: Path) -> Union[None, Damaged, Status]:
-    data = _load(Path(folder) / STATUS_FILE)
+    path = os.path.join(folder, STATUS_FILE)
+    data = _load(path)
     if data is None or isinstance(data, Damaged):
         return data
     if not isinstance(data.get("state"), str):
-        return Damaged(Path(folder) / STATUS_FILE, "has no state")
+        return Damaged(Path(path), "has no state")
     data.setdefault("time", 0.0)
-    return _typed(Status, data, Path(folder) / STATUS_FILE)
+    return _typed(Status, data, path)
 
 
 def read_results(folder: Path) -> Union[None, Damaged, Results]:
-    data = _load(Path(folder) / RESULTS_FILE)
+    path = os.path.join(folder, RESULTS_FILE)
+    data = _load(path)
     if data is None or isinstance(data, Damaged):
         return data
     if "scores" not in data and "target" in data:
-        return Damaged(Path(folder) / RESULTS_FILE, "written by an older xtask (run `xtask migrate`)")
-    return _typed(Results, data, Path(folder) / RESULTS_FILE)
+        return Damaged(Path(path), "written by an older xtask (run `xtask migrate`)")
+    return _typed(Results, data, path)
