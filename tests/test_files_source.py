@@ -24,7 +24,7 @@ from xtask.tasks import get_task
 from xtask.tasks.tagging import UPOS_TAGS
 
 MAPPING = REPO / "sweeps" / "files" / "real_cpu.yaml"
-EXAMPLE = REPO / "conf" / "data" / "files" / "example.yaml"
+EXAMPLE = REPO / "sweeps" / "files" / "example.yaml"
 
 TATOEBA_SIZES = {
     "ar": 1000, "he": 1000, "vi": 1000, "id": 1000, "jv": 205, "tl": 1000, "eu": 1000, "ml": 687, "ta": 307,
@@ -103,7 +103,7 @@ def test_a_malformed_mapping_is_refused_listing_the_valid_choices(tmp_path: Path
 def test_data_files_needs_a_mapping_that_exists(tmp_path: Path) -> None:
     with pytest.raises(MissingDataError, match="data=files needs data.files"):
         DataContext.from_config(OmegaConf.merge(OmegaConf.structured(DataConfig), {"source": "files"}))
-    with pytest.raises(MissingDataError, match=r"mapping file not found: .*absent\.yaml \(see conf/data/files/example\.yaml\)"):
+    with pytest.raises(MissingDataError, match=r"mapping file not found: .*absent\.yaml \(see sweeps/files/example\.yaml\)"):
         _context(tmp_path / "absent.yaml")
 
 

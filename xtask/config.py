@@ -193,7 +193,7 @@ class DataConfig:
     hub: Dict[str, HubDataset] = field(default_factory=dict)
     # data=hub: a local folder holding copies of the Hub's dataset repos as owner/name/ (offline mirror).
     hub_mirror: Optional[str] = None
-    # data=files: the mapping file (task -> split -> language -> file; see conf/data/files/example.yaml).
+    # data=files: the mapping file (task -> split -> language -> file; see sweeps/files/example.yaml).
     files: Optional[str] = None
     # HF datasets cache; null = the library default (HF_HOME).
     cache_dir: Optional[str] = None

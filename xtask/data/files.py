@@ -24,7 +24,7 @@ name files (``labels``, ``target``, ``gold``) are relative to ``root`` too. Form
 formats, languages, and options a format does not read are errors that list the valid ones.
 A file (or an option's file) the mapping names but that is missing is reported with the
 mapping's name when the split is read. The real-data kit's mapping: ``sweeps/files/real_cpu.yaml``;
-a commented example: ``conf/data/files/example.yaml``.
+a commented example: ``sweeps/files/example.yaml``.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class FileMap:
 
         path = Path(path).resolve()
         if not path.is_file():
-            raise MissingDataError(f"data.files: mapping file not found: {path} (see conf/data/files/example.yaml)")
+            raise MissingDataError(f"data.files: mapping file not found: {path} (see sweeps/files/example.yaml)")
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as err:

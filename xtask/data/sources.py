@@ -44,7 +44,7 @@ HOW_TO_GET = {
     ),
     DataSource.files: (
         "data=files reads the files its mapping (data.files) names: add this task/split/language "
-        "to the mapping (see conf/data/files/example.yaml)."
+        "to the mapping (see sweeps/files/example.yaml)."
     ),
 }
 
