@@ -9,7 +9,7 @@ process's peak RSS (``resource.getrusage(RUSAGE_SELF).ru_maxrss``), all allocati
 (numpy, torch, faiss, Python objects); "extra" is the peak minus the RSS once imports are done
 and the embeddings exist. Methods:
 
-- ``full``: today's ``xtask.retrieval.margin_candidates`` (a copy, below): three n x m float32
+- ``full``: the full-matrix mining xtask had before xtask.mining (tests/test_mining.py's reference): three n x m float32
   matrices; run only where ``FULL_FACTOR`` x n x m x 4 bytes fits ``--max-gb``, skipped otherwise;
 - ``numpy``: ``mining.margin_candidates(backend="numpy")``, blocks of ``mining.BLOCK_BYTES``;
 - ``faiss``: ``mining.margin_candidates(backend="faiss")`` (skipped when faiss is not installed).
@@ -43,25 +43,12 @@ Candidate = Tuple[float, int, int]
 
 
 def full_matrix_margin_candidates(src: np.ndarray, tgt: np.ndarray, k: int = 4) -> List[Candidate]:
-    """xtask/retrieval.py's margin_candidates as of commit 89bb388 (before xtask.mining)."""
-    sim = src @ tgt.T
-    k_src, k_tgt = min(k, sim.shape[1]), min(k, sim.shape[0])
-    src_knn = np.sort(sim, axis=1)[:, -k_src:].mean(axis=1)
-    tgt_knn = np.sort(sim, axis=0)[-k_tgt:, :].mean(axis=0)
-    margin = sim / ((src_knn[:, None] + tgt_knn[None, :]) / 2)
-    pairs = {(int(i), int(j)) for i, j in enumerate(np.argmax(margin, axis=1))}
-    pairs |= {(int(i), int(j)) for j, i in enumerate(np.argmax(margin, axis=0))}
-    ranked = sorted(((float(margin[i, j]), i, j) for i, j in pairs), reverse=True)
-    used_src, used_tgt, kept = set(), set(), []
-    for score, i, j in ranked:
-        if i not in used_src and j not in used_tgt:
-            kept.append((score, i, j))
-            used_src.add(i)
-            used_tgt.add(j)
-    return kept
+    """The margin mining of commit 89bb388 (before xtask.mining): tests/test_mining.py keeps it
+    as the reference the blocked implementation must equal."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from test_mining import reference_margin_candidates
 
-
-# --- one measurement (subprocess) ---------------------------------------------------------------
+    return reference_margin_candidates(src, tgt, k)
 
 
 def embeddings(n: int, dim: int, seed: int) -> np.ndarray:
