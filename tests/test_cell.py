@@ -198,7 +198,7 @@ def test_an_evaluation_on_a_sample_of_the_examples_is_partial_and_says_so(run_ce
     assert xtask_main(["matrix", str(outcome.folder.parent)]) == 0
     out = capsys.readouterr().out
     assert "†" in out.split("| none |")[1].split("\n")[0]
-    assert "xnli: † scores leave out" in out and f"score a sample of en (5 of {full['en']} examples)" in out
+    assert "xnli: † scores leave out" in out and f"cover a sample: 5 of {full['en']} examples in en" in out
 
 
 def test_a_cells_cpu_threads_do_not_outlive_it() -> None:

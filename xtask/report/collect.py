@@ -118,16 +118,21 @@ def _cell_rows(found: Found, view: CellView) -> List[Dict[str, Any]]:
 
 
 def partial_reason(scores: Any) -> str:
-    """Why a score is partial, in words ("" when it is not)."""
-    parts = []
-    if scores.left_out:
-        parts.append("leave out " + ", ".join(f"{lang} ({why})" for lang, why in scores.left_out.items()))
+    """Why a score is partial, in words ("" when it is not): the languages left out, grouped by
+    reason, and the samples scored ("100 of 1000 examples in de, fr; 100 of 205 in jv")."""
+    by_reason: Dict[str, List[str]] = {}
+    for lang, why in scores.left_out.items():
+        by_reason.setdefault(why, []).append(lang)
     if scores.unlabelled and scores.per_language:
-        parts.append("leave out " + ", ".join(scores.unlabelled) + " (no labels: predictions only)")
-    if scores.sampled:
-        parts.append("score a sample of " + ", ".join(
-            f"{lang} ({scores.per_language[lang].n} of {total} examples)" for lang, total in scores.sampled.items()
-            if lang in scores.per_language))
+        by_reason.setdefault("no labels: predictions only", []).extend(scores.unlabelled)
+    parts = [f"leave out {', '.join(langs)} ({why})" for why, langs in by_reason.items()]
+    samples: Dict[Tuple[int, int], List[str]] = {}
+    for lang, total in scores.sampled.items():
+        if lang in scores.per_language:
+            samples.setdefault((scores.per_language[lang].n, total), []).append(lang)
+    if samples:
+        parts.append("cover a sample: " + "; ".join(
+            f"{n} of {total} examples in {', '.join(langs)}" for (n, total), langs in samples.items()))
     return "; ".join(parts)
 
 
