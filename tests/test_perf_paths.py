@@ -4,7 +4,6 @@ and the speed-only knobs (never in a cell's key)."""
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 from pathlib import Path
 from typing import Any
