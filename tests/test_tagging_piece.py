@@ -3,7 +3,6 @@ that is not a bare "▁" (``train.target.tagging_piece=first_nonblank``)."""
 
 from __future__ import annotations
 
-
 import datasets
 import pytest
 
