@@ -203,6 +203,22 @@ def test_written_files_png_latex_markdown(full: Path, tmp_path: Path) -> None:
     assert report.per_language["xquad"].loc["squad", "en"] == pytest.approx(77.0)
 
 
+def test_a_long_heatmap_title_is_wrapped_not_cut_at_the_edges(tmp_path: Path) -> None:
+    """A real report's title (model, data source, mapping file) is longer than a 5-target figure
+    is wide; it once ran off both edges. The outermost pixel columns must stay blank."""
+    import matplotlib.image
+    import numpy as np
+
+    frame = pd.DataFrame([[0.0, 0.0, 0.0, 0.0, 0.0, math.nan], [-2.9, -1.6, 2.9, 0.4, -40.2, math.nan]],
+                         index=["none", "sst2"], columns=["xnli", "udpos", "xquad", "tydiqa", "tatoeba", "avg"])
+    title = ("Intermediate-task training minus none (e5_small_offline · data=files "
+             "(sweeps/files/real_cpu.yaml); task score, points)")
+    image = matplotlib.image.imread(heatmap.draw(frame, tmp_path / "delta.png", title))
+    assert image.shape[:2] == heatmap.size_px(2, 6)[::-1]
+    edges = image[:, [0, 1, -2, -1], :3]
+    assert np.all(edges > 0.99), "something is drawn at the figure's left or right edge"
+
+
 def test_latex_escapes_text_and_uses_the_papers_names() -> None:
     frame = pd.DataFrame({"xnli": ["60.0 ± 1.0 & 50%"]}, index=["anli_plus"])
     tex = latex.tabular(frame, "inter \\ target", "a caption")

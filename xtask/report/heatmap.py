@@ -10,6 +10,7 @@ are grey and unannotated; a matrix with no value at all says why in the picture.
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 from typing import Callable, Tuple
 
@@ -19,6 +20,9 @@ import pandas as pd
 DPI = 100
 # Pixel budget per column / row plus room for labels, title and colour bar.
 COL_PX, ROW_PX, MARGIN_W_PX, MARGIN_H_PX = 80, 40, 300, 180
+# Width of one title character at fontsize 10 (DejaVu Sans averages ~6 px; some margin for wide
+# letters): a title longer than the figure is wrapped, never cut at the figure's edges.
+TITLE_CHAR_PX = 7
 
 
 def size_px(n_rows: int, n_cols: int) -> Tuple[int, int]:
@@ -56,6 +60,14 @@ def draw_scores(means: pd.DataFrame, path: Path, title: str) -> Path:
 
 def _draw(frame: pd.DataFrame, path: Path, title: str, cmap, norm, fmt: str, bar_label: str,
           empty_message: str, dark: Callable[[float], bool], xlabel: str = "target task") -> Path:
+    fig = _figure(frame, title, cmap, norm, fmt, bar_label, empty_message, dark, xlabel)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=DPI)
+    return path
+
+
+def _figure(frame: pd.DataFrame, title: str, cmap, norm, fmt: str, bar_label: str,
+            empty_message: str, dark: Callable[[float], bool], xlabel: str = "target task"):
     """The common drawing; ``dark(shade)`` says when a cell's colour needs white text."""
     from matplotlib.figure import Figure
 
@@ -77,15 +89,14 @@ def _draw(frame: pd.DataFrame, path: Path, title: str, cmap, norm, fmt: str, bar
     if not np.isfinite(values).any():
         ax.text(0.5, 0.5, empty_message, transform=ax.transAxes, ha="center", va="center", fontsize=9,
                 bbox={"facecolor": "white", "edgecolor": "#999999"})
-    ax.set_title(title, fontsize=10)
+    # Centred on the figure, not on the axes (which the labels and colour bar push off-centre).
+    fig.suptitle(textwrap.fill(title, width=max(20, (width - 20) // TITLE_CHAR_PX)), fontsize=10)
     fig.colorbar(image, ax=ax, label=bar_label, shrink=0.9)
     fig.tight_layout()
     # tight_layout leaves a do-nothing layout engine behind, for which savefig would lay every
     # text out once more before drawing it (a sixth of the time; the same pixels without it).
     fig.set_layout_engine(None)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI)
-    return path
+    return fig
 
 
 def _cmap(name: str):  # -> matplotlib.colors.Colormap
