@@ -95,3 +95,24 @@ def test_launch_reports_a_bad_override_without_running() -> None:
     assert proc.returncode != 0
     assert "Could not find 'inter/mnlii'" in proc.stderr
     assert "Available options in 'inter'" in proc.stderr
+
+
+def test_with_values_sets_dotted_keys_on_plain_and_omegaconf_configs() -> None:
+    """One function overrides values in either kind of config: a PlainConfig (planning) shares
+    the untouched nodes; an OmegaConf config stays one, so its typed nodes still check values."""
+    from omegaconf import DictConfig, OmegaConf
+    from omegaconf.errors import ValidationError
+
+    from xtask.config import PhaseTrainConfig, plain_config, to_container, with_values
+
+    typed = OmegaConf.structured({"target": PhaseTrainConfig(), "other": {"x": 1}})
+    merged = with_values(typed, {"target.max_length": 64, "other.x": 2})
+    assert isinstance(merged, DictConfig) and merged.target.max_length == 64 and merged.other.x == 2
+    assert typed.target.max_length != 64  # the original is left alone
+    with pytest.raises(ValidationError):
+        with_values(typed, {"target.max_length": "long"})
+
+    plain = plain_config(to_container(typed))
+    changed = with_values(plain, {"target.max_length": 64})
+    assert changed.target.max_length == 64 and plain.target.max_length != 64
+    assert changed.other is plain.other  # untouched nodes are shared, not copied

@@ -368,9 +368,21 @@ def plain_config(tree: Any) -> Any:
     return tree
 
 
-def with_values(cfg: PlainConfig, values: Dict[str, Any]) -> PlainConfig:
-    """``cfg`` with the dotted keys of ``values`` set, copying only the nodes on their paths
-    (the rest is shared: a cell's config costs as many copies as its overrides have dots)."""
+def with_values(cfg: Any, values: Dict[str, Any]) -> Any:
+    """``cfg`` with the dotted keys of ``values`` set. A :class:`PlainConfig` copies only the
+    nodes on their paths (the rest is shared: a cell's config costs as many copies as its
+    overrides have dots); an OmegaConf config is merged (its typed nodes check the values)."""
+    if not isinstance(cfg, PlainConfig):
+        from omegaconf import OmegaConf
+
+        nested: Dict[str, Any] = {}
+        for dotted, value in values.items():
+            *parents, last = dotted.split(".")
+            node = nested
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[last] = value
+        return OmegaConf.merge(cfg, nested)
     out = PlainConfig(cfg)
     for dotted, value in values.items():
         node, parts = out, dotted.split(".")

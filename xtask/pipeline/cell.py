@@ -296,15 +296,12 @@ def _target_phase(planned: Planned, target: TaskSpec, data: Any, init_from: str,
 def target_hp(cfg: DictConfig) -> Any:
     """Phase 2's train config, with the target's own max_length when it sets one, and the
     effective batch ``train.target_effective_batch`` gives the target's kind (accumulation)."""
-    from omegaconf import OmegaConf
-
-    from xtask.config import PlainConfig, with_values
+    from xtask.config import with_values
     from xtask.pipeline.training import with_effective_batch
 
     hp = cfg.train.target
     if cfg.target.max_length is not None:
-        hp = (with_values(hp, {"max_length": cfg.target.max_length}) if isinstance(hp, PlainConfig)  # planning many cells
-              else OmegaConf.merge(hp, {"max_length": cfg.target.max_length}))
+        hp = with_values(hp, {"max_length": cfg.target.max_length})
     return with_effective_batch(hp, cfg.train.target_effective_batch.get(target_task(cfg.target.name).kind.value))
 
 

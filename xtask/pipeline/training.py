@@ -215,7 +215,7 @@ def with_effective_batch(hp: Any, total: Optional[int]) -> Any:
     """``hp`` training on batches of ``total`` examples per optimizer step: micro-batches of
     ``hp.batch_size`` (or ``total`` when smaller) and as many accumulation steps as make up
     ``total``; ``hp`` itself when ``total`` is None."""
-    from omegaconf import OmegaConf
+    from xtask.config import with_values
 
     if total is None:
         return hp
@@ -224,10 +224,7 @@ def with_effective_batch(hp: Any, total: Optional[int]) -> Any:
         raise ValueError(f"an effective batch of {total} is not a whole number of micro-batches of {micro}")
     if (micro, total // micro) == (int(hp.batch_size), int(hp.grad_accum)):
         return hp
-    values = {"batch_size": micro, "grad_accum": total // micro}
-    from xtask.config import PlainConfig, with_values
-
-    return with_values(hp, values) if isinstance(hp, PlainConfig) else OmegaConf.merge(hp, values)
+    return with_values(hp, {"batch_size": micro, "grad_accum": total // micro})
 
 
 def freeze_embeddings(model: Any, hp: Any) -> None:
