@@ -183,6 +183,16 @@ def test_a_test_split_without_labels_gives_predictions_only(run_cell_with, tmp_p
     assert (tmp_path / "sub" / "xnli" / "test-de.tsv").is_file()
 
 
+def test_summarize_keeps_the_samples_of_scored_languages_only() -> None:
+    """An unlabelled language scored on a sample has no score: its sample makes nothing partial."""
+    from xtask.pipeline.evaluation import summarize
+    from xtask.tasks import get_task
+
+    scores = summarize(get_task("xnli"), "test", ["en", "de"], {"en": {"accuracy": 50.0}}, {"en": 5}, ["de"],
+                       {"en": 100 / 3}, sampled={"en": 5010, "de": 5010})
+    assert scores.sampled == {"en": 5010}
+
+
 def test_an_evaluation_on_a_sample_of_the_examples_is_partial_and_says_so(run_cell_with, mini_ctx, capsys) -> None:
     """train.target.max_eval_examples scores a random sample: the number is marked † and the
     notes say how much of each language was scored (never passed off as the full set's)."""

@@ -65,9 +65,7 @@ def evaluate_languages(
         chances[lang] = chance(task, prediction.gold, raw, majority)
         log.info("%s %s %s: %s=%.2f (n=%d)", task.name, split, lang, task.headline_metric,
                  prediction.scores[task.headline_metric], prediction.size)
-    scores = summarize(task, split, languages, per_language, sizes, unlabelled, chances)
-    scores.sampled = {lang: total for lang, total in sampled.items() if lang in per_language}
-    return scores
+    return summarize(task, split, languages, per_language, sizes, unlabelled, chances, sampled)
 
 
 def summarize(
@@ -78,10 +76,12 @@ def summarize(
     sizes: Dict[str, int],
     unlabelled: List[str],
     chances: Optional[Dict[str, Optional[float]]] = None,
+    sampled: Optional[Dict[str, int]] = None,
 ) -> TargetScores:
     """The target's scores: per-language metrics, their means, the task score (XTREME's: the
     mean over languages of each language's score, (EM + F1) / 2 for QA); no task score when
-    no language has labels."""
+    no language has labels. ``sampled``: language -> full size, for those scored on a sample
+    (kept for the languages that have a score)."""
     metric_names = sorted({m for scores in per_language.values() for m in scores})
     known = [c for c in (chances or {}).values() if c is not None]
     extra = {"chance": dict(chances or {}),
@@ -92,4 +92,5 @@ def summarize(
         averages={m: statistics.fmean(s[m] for s in per_language.values()) for m in metric_names},
         average=statistics.fmean(task.task_score(s) for s in per_language.values()) if per_language else None,
         unlabelled=unlabelled, extra=extra,
+        sampled={lang: total for lang, total in (sampled or {}).items() if lang in per_language},
     )

@@ -168,7 +168,6 @@ def score_retrieval(
         sizes[lang] = len(bitext)
         chances[lang] = chance(task, gold)
         log.info("%s %s %s: %s=%.2f", task.name, split, lang, task.headline_metric, per_language[lang][task.headline_metric])
-    scores = summarize(task, split, languages, per_language, sizes, unlabelled, chances)
-    scores.sampled = {lang: total for lang, total in sampled.items() if lang in per_language}
+    scores = summarize(task, split, languages, per_language, sizes, unlabelled, chances, sampled)
     scores.extra["layer"] = layer
     return scores
