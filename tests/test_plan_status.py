@@ -278,3 +278,25 @@ def test_real_paths_resolve_like_path_resolve(tmp_path: Path, monkeypatch) -> No
                  tmp_path / "real" / "." / "cells" / "b" / ".." / "x", Path("cells/b/../a"), Path("../link/b"), Path("/")]:
         assert resolve(path) == path.resolve(), path
         assert resolve(str(path)) == path.resolve(), path
+
+
+def test_planning_remembers_a_missing_file_once_but_not_a_failed_context() -> None:
+    """While planning, a file lookup that failed is not repeated for every cell that needs it;
+    a lookup keyed by an object's id is never remembered as failed (the id could be reused)."""
+    from xtask.data.sources import MissingDataError, remembered, remembering_files
+
+    calls = []
+
+    def lookup() -> None:
+        calls.append(1)
+        raise MissingDataError("xnli dev de: file not found")
+
+    with remembering_files():
+        for _ in range(3):
+            with pytest.raises(MissingDataError, match="file not found"):
+                remembered(("file", "xnli", "dev", "de"), lookup, missing=True)
+        assert len(calls) == 1
+        for _ in range(2):
+            with pytest.raises(MissingDataError):
+                remembered(("context", 12345), lookup)
+        assert len(calls) == 3

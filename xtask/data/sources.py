@@ -58,8 +58,8 @@ class SplitUnavailable(MissingDataError):
     th, tl, yo): not an error of the data folder, the language is reported and skipped."""
 
 
-# What DataContext.local_file found (or not) by (source, root, ccgbank, task, split, language),
-# while remembering_files() is on; None otherwise.
+# What remembered() computed, by key (files found or not, data contexts, data locations), while
+# remembering_files() is on; None otherwise.
 _FOUND: Optional[Dict[Tuple[Any, ...], Any]] = None
 
 
@@ -76,13 +76,23 @@ def remembering_files() -> Iterator[None]:
         _FOUND = outer
 
 
-def remembered(key: Tuple[Any, ...], compute: Any) -> Any:
-    """``compute()``, once per ``key`` while :func:`remembering_files` is on (every time otherwise)."""
+def remembered(key: Tuple[Any, ...], compute: Any, missing: bool = False) -> Any:
+    """``compute()``, once per ``key`` while :func:`remembering_files` is on (every time otherwise).
+    ``missing``: a MissingDataError is remembered too, and raised again (only for keys made of
+    values: a key holding an object's id is safe only while the remembered result keeps it alive)."""
     if _FOUND is None:
         return compute()
     if key not in _FOUND:
-        _FOUND[key] = compute()
-    return _FOUND[key]
+        try:
+            _FOUND[key] = compute()
+        except MissingDataError as err:
+            if not missing:
+                raise
+            _FOUND[key] = err
+    found = _FOUND[key]
+    if isinstance(found, MissingDataError):
+        raise found.with_traceback(None)
+    return found
 
 
 @dataclass(frozen=True)
@@ -135,18 +145,8 @@ class DataContext:
 
     def local_file(self, task: Any, split: str, lang: str) -> Tuple[Path, parsers.Options, str]:
         """(path, options, parser name) of a split under ``root`` in the source's layout."""
-        if _FOUND is None:
-            return self._local_file(task, split, lang)
-        key = (self.source, self.root, self.ccgbank, task.name, split, lang)
-        if key not in _FOUND:
-            try:
-                _FOUND[key] = self._local_file(task, split, lang)
-            except MissingDataError as err:
-                _FOUND[key] = err
-        found = _FOUND[key]
-        if isinstance(found, MissingDataError):
-            raise found.with_traceback(None)
-        return found
+        return remembered((self.source, self.root, self.ccgbank, task.name, split, lang),
+                          lambda: self._local_file(task, split, lang), missing=True)
 
     def _local_file(self, task: Any, split: str, lang: str) -> Tuple[Path, parsers.Options, str]:
         root = task.local_root(self) if task.local_root is not None else self.root
