@@ -300,3 +300,24 @@ def test_planning_remembers_a_missing_file_once_but_not_a_failed_context() -> No
             with pytest.raises(MissingDataError):
                 remembered(("context", 12345), lookup)
         assert len(calls) == 3
+
+
+def test_planning_remembers_per_object_and_keeps_the_object_alive() -> None:
+    """Results keyed by a read-only config object's id: computed once per object, and the object
+    is held with its result, so a new object can never inherit a freed one's id and result."""
+    import gc
+
+    from xtask.config import plain_config
+    from xtask.data.sources import remembered_for, remembering_files
+
+    calls = []
+    with remembering_files():
+        first = plain_config({"source": "mini"})
+        for _ in range(2):
+            assert remembered_for(first, ("context",), lambda: calls.append(1) or len(calls)) == 1
+        first_id = id(first)
+        del first
+        gc.collect()
+        second = plain_config({"source": "mini"})
+        assert id(second) != first_id  # the first is still held: its id cannot be reused
+        assert remembered_for(second, ("context",), lambda: calls.append(1) or len(calls)) == 2

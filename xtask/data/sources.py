@@ -95,6 +95,13 @@ def remembered(key: Tuple[Any, ...], compute: Any, missing: bool = False) -> Any
     return found
 
 
+def remembered_for(obj: Any, what: Tuple[Any, ...], compute: Any) -> Any:
+    """``compute()``, once per (``what``, read-only ``obj``) while :func:`remembering_files` is on.
+    Keyed by the object's id, so the object is kept with its result (a freed object's id can
+    be reused by another)."""
+    return remembered((*what, id(obj)), lambda: (obj, compute()))[1]
+
+
 @dataclass(frozen=True)
 class DataContext:
     source: DataSource
@@ -112,7 +119,7 @@ class DataContext:
         from xtask.config import PlainConfig
 
         if isinstance(data_cfg, PlainConfig):  # read-only: the same object gives the same context
-            return remembered(("context", id(data_cfg)), lambda: (data_cfg, cls._from_config(data_cfg)))[1]
+            return remembered_for(data_cfg, ("context",), lambda: cls._from_config(data_cfg))
         return cls._from_config(data_cfg)
 
     @classmethod

@@ -91,14 +91,14 @@ def model_identity(model_cfg: Any, cache_root: Path) -> Dict[str, Any]:
     tiny model's build key. Names, the retrieval layer and unused architecture fields are not
     part of it."""
     from xtask.config import PlainConfig
-    from xtask.data.sources import remembered
+    from xtask.data.sources import remembered_for
     from xtask.models import registry
 
     if not isinstance(model_cfg, PlainConfig):
         return registry.identity(model_cfg, Path(cache_root))
-    # Read-only, so the same object is the same model: once per planning (kept alive with its result).
-    key = ("model identity", id(model_cfg), str(cache_root))
-    _, found = remembered(key, lambda: (model_cfg, registry.identity(model_cfg, Path(cache_root))))
+    # Read-only, so the same object is the same model: once per planning.
+    found = remembered_for(model_cfg, ("model identity", str(cache_root)),
+                           lambda: registry.identity(model_cfg, Path(cache_root)))
     return copy.deepcopy(found)
 
 
