@@ -50,7 +50,7 @@ def make_cell(root: Path, inter: str, target: str, seed: int, score: Optional[fl
             {"inter": identity.PHASE_VERSIONS["inter"]} if inter != "none" else {})),
         inputs=cell_inputs, inter_key=identity.digest(inter_inputs) + "-v2" if inter_inputs else None,
         inter_inputs=inter_inputs, baseline_key=identity.digest(baseline_inputs),
-        group=identity.group_of(cell_inputs, inter_inputs), config={"data": {"source": data}}, created=time.time(),
+        group=_group(cell_inputs, inter_inputs), config={"data": {"source": data}}, created=time.time(),
     )
     folder = store.locate(root, identity.cell_name(model, inter, target, seed, key))
     folder.mkdir(parents=True, exist_ok=True)
@@ -81,3 +81,10 @@ def read_spec(folder: Path) -> CellSpec:
     spec = records.read_spec(folder)
     assert isinstance(spec, CellSpec)
     return spec
+
+
+def _group(cell_inputs: Mapping, inter_inputs: Optional[Mapping]) -> str:
+    """As xtask.plan.identity.group_of: the cell's and its encoder's inputs without the seed."""
+    cell = {k: v for k, v in cell_inputs.items() if k not in ("seed", "start")}
+    start = {k: v for k, v in inter_inputs.items() if k != "seed"} if inter_inputs else cell_inputs.get("start")
+    return identity.digest({"cell": cell, "start": start})

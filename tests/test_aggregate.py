@@ -21,7 +21,7 @@ import pytest
 from cellfactory import make_cell
 from xtask.cli import main as xtask_main
 from xtask.report import aggregate, collect, heatmap, latex, paper, tables
-from xtask.store import identity
+from xtask.plan.resolve import MULTITASK_DEFAULT_STRATEGY, setting_label
 from xtask.tasks import TARGET_TASKS
 from xtask.tasks.benchmarks import BENCHMARKS
 
@@ -442,7 +442,7 @@ def test_variant_labels() -> None:
     from omegaconf import OmegaConf
 
     def label(**inter):
-        return identity.setting_label(OmegaConf.create({"name": "x", "mlm": {"share": 0.0}, "translated": {"languages": []},
+        return setting_label(OmegaConf.create({"name": "x", "mlm": {"share": 0.0}, "translated": {"languages": []},
                                                         "sampler": {"strategy": "temperature"}, "tasks": [], **inter}))
 
     assert label(name="mnli") == "mnli"
@@ -456,7 +456,7 @@ def test_multitask_default_strategy_matches_the_config() -> None:
     import yaml
 
     conf = yaml.safe_load((Path(__file__).resolve().parents[1] / "conf" / "inter" / "multitask.yaml").read_text())
-    assert conf["sampler"]["strategy"] == identity.MULTITASK_DEFAULT_STRATEGY
+    assert conf["sampler"]["strategy"] == MULTITASK_DEFAULT_STRATEGY
 
 
 @pytest.fixture

@@ -197,7 +197,7 @@ def test_an_evaluation_on_a_sample_of_the_examples_is_partial_and_says_so(run_ce
     """train.target.max_eval_examples scores a random sample: the number is marked † and the
     notes say how much of each language was scored (never passed off as the full set's)."""
     from xtask.cli import main as xtask_main
-    from xtask.data.sources import read
+    from xtask.data.sources import read_split as read
     from xtask.tasks import get_task
 
     outcome = run_cell_with("inter=none", "target=xnli", "target.languages=[en,de]", "train.target.max_eval_examples=5")

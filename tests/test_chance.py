@@ -35,7 +35,7 @@ def test_tagging_chance_is_the_f1_of_always_the_most_frequent_training_tag() -> 
 
 
 def test_majority_tag_counts_tags_not_sentences(mini_ctx) -> None:
-    from xtask.data.sources import read
+    from xtask.data.sources import read_split as read
 
     train = read(get_task("udpos"), mini_ctx, "train", "en")
     expected = Counter(tag for tags in train["tags"] for tag in tags).most_common(1)[0][0]

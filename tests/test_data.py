@@ -10,7 +10,7 @@ from omegaconf import OmegaConf
 
 from xtask.config import DataConfig
 from xtask.data.readers import MalformedDataError
-from xtask.data.sources import MINI_LANGUAGES, DataContext, MissingDataError
+from xtask.data.sources import DataContext, MINI_LANGUAGES, MissingDataError, read_split
 from xtask.tasks import INTERMEDIATE_TASKS, TARGET_TASKS
 from xtask.tasks.nli import NLI_LABELS
 
@@ -20,7 +20,7 @@ def _ctx(**fields) -> DataContext:
 
 
 def test_mini_mnli_is_english_balanced_and_labelled() -> None:
-    train = INTERMEDIATE_TASKS["mnli"].read(_ctx(), "train")
+    train = read_split(INTERMEDIATE_TASKS["mnli"], _ctx(), "train")
     assert len(train) >= 1000
     counts = {label: 0 for label in range(3)}
     for label in train["label"]:
@@ -32,14 +32,14 @@ def test_mini_mnli_is_english_balanced_and_labelled() -> None:
 @pytest.mark.parametrize("lang", MINI_LANGUAGES)
 def test_mini_xnli_has_every_language_in_parallel(lang: str) -> None:
     xnli = TARGET_TASKS["xnli"]
-    english, other = xnli.read(_ctx(), "dev", "en"), xnli.read(_ctx(), "dev", lang)
+    english, other = read_split(xnli, _ctx(), "dev", "en"), read_split(xnli, _ctx(), "dev", lang)
     assert len(other) == len(english) > 0
     assert other["label"] == english["label"]  # same items, translated
 
 
 def test_xnli_train_is_mnli() -> None:
     ctx = _ctx()
-    assert TARGET_TASKS["xnli"].read(ctx, "train")["text_a"] == INTERMEDIATE_TASKS["mnli"].read(ctx, "train")["text_a"]
+    assert read_split(TARGET_TASKS["xnli"], ctx, "train")["text_a"] == read_split(INTERMEDIATE_TASKS["mnli"], ctx, "train")["text_a"]
 
 
 def _xtreme_dir(tmp_path: Path, dev_en: str) -> Path:
@@ -52,9 +52,9 @@ def _xtreme_dir(tmp_path: Path, dev_en: str) -> Path:
 
 def test_xtreme_dir_layout_reads_xtreme_labels(tmp_path: Path) -> None:
     root = _xtreme_dir(tmp_path, "P1\tH1\tcontradictory\nP2\tH2\tneutral\n")
-    dev = TARGET_TASKS["xnli"].read(_ctx(source="xtreme_dir", root=str(root)), "dev", "en")
+    dev = read_split(TARGET_TASKS["xnli"], _ctx(source="xtreme_dir", root=str(root)), "dev", "en")
     assert [NLI_LABELS[i] for i in dev["label"]] == ["contradiction", "neutral"]
-    assert TARGET_TASKS["xnli"].read(_ctx(source="xtreme_dir", root=str(root)), "train")["text_b"] == [
+    assert read_split(TARGET_TASKS["xnli"], _ctx(source="xtreme_dir", root=str(root)), "train")["text_b"] == [
         "A person sleeps."
     ]
 
@@ -62,19 +62,19 @@ def test_xtreme_dir_layout_reads_xtreme_labels(tmp_path: Path) -> None:
 def test_malformed_line_names_file_and_line(tmp_path: Path) -> None:
     root = _xtreme_dir(tmp_path, "P1\tH1\tneutral\nonly two\tcolumns\n")
     with pytest.raises(MalformedDataError, match=r"dev-en\.tsv:2: expected 3 tab-separated columns \(as the file's other lines have\), got 2"):
-        TARGET_TASKS["xnli"].read(_ctx(source="xtreme_dir", root=str(root)), "dev", "en")
+        read_split(TARGET_TASKS["xnli"], _ctx(source="xtreme_dir", root=str(root)), "dev", "en")
 
 
 def test_unknown_label_names_file_and_line(tmp_path: Path) -> None:
     root = _xtreme_dir(tmp_path, "P1\tH1\tneutral\nP2\tH2\tmaybe\n")
     with pytest.raises(MalformedDataError, match=r"dev-en\.tsv:2: unknown label 'maybe'; valid labels: entailment, neutral, contradiction"):
-        TARGET_TASKS["xnli"].read(_ctx(source="xtreme_dir", root=str(root)), "dev", "en")
+        read_split(TARGET_TASKS["xnli"], _ctx(source="xtreme_dir", root=str(root)), "dev", "en")
 
 
 def test_missing_file_says_how_to_get_it(tmp_path: Path) -> None:
     root = _xtreme_dir(tmp_path, "P\tH\tneutral\n")
     with pytest.raises(MissingDataError) as err:
-        TARGET_TASKS["xnli"].read(_ctx(source="xtreme_dir", root=str(root)), "dev", "de")
+        read_split(TARGET_TASKS["xnli"], _ctx(source="xtreme_dir", root=str(root)), "dev", "de")
     assert "dev-de.tsv" in str(err.value) and "download_data.sh" in str(err.value)
     with pytest.raises(MissingDataError, match="needs data.root"):
         _ctx(source="xtreme_dir")
@@ -107,16 +107,16 @@ def test_hub_code_path_with_a_local_repo(tmp_path: Path) -> None:
     )
     # A labelled split with an unlabelled row (-1) is malformed: the row is named, not dropped.
     with pytest.raises(MalformedDataError, match=r"xnli_repo \(en, validation\) row 1: this example has no label, but .* row 0 has one"):
-        TARGET_TASKS["xnli"].read(ctx, "dev", "en")
-    assert TARGET_TASKS["xnli"].read(ctx, "dev", "de")["text_b"] == ["Ein Mensch."]
+        read_split(TARGET_TASKS["xnli"], ctx, "dev", "en")
+    assert read_split(TARGET_TASKS["xnli"], ctx, "dev", "de")["text_b"] == ["Ein Mensch."]
     with pytest.raises(MissingDataError, match="has no 'test' split"):
-        TARGET_TASKS["xnli"].read(ctx, "test", "en")
+        read_split(TARGET_TASKS["xnli"], ctx, "test", "en")
 
 
 def test_hub_failure_is_a_clear_error(tmp_path: Path) -> None:
     ctx = _ctx(source="hub", hub={"xnli": {"path": str(tmp_path / "nope"), "splits": {"dev": "validation"}}})
     with pytest.raises(MissingDataError, match=r"(?s)cannot load .*nope.* for task 'xnli': FileNotFoundError.*HF_HUB_OFFLINE"):
-        TARGET_TASKS["xnli"].read(ctx, "dev", "en")
+        read_split(TARGET_TASKS["xnli"], ctx, "dev", "en")
 
 
 def _parquet_hub_repo(tmp_path: Path, configs: dict) -> Path:
@@ -165,17 +165,17 @@ def test_hub_tagging_and_qa_code_paths_with_a_local_repo(tmp_path: Path) -> None
         "tydiqa": {"path": str(repo), "name": "tydiqa", "splits": {"dev": "validation"}},
     }
     ctx = _ctx(source="hub", cache_dir=str(tmp_path / "hf"), hub=hub)
-    udpos = TARGET_TASKS["udpos"].read(ctx, "dev", "de")
+    udpos = read_split(TARGET_TASKS["udpos"], ctx, "dev", "de")
     assert udpos["tokens"] == [["Ein", "Hund", "."]] and udpos["tags"] == [["DET", "NOUN", "PUNCT"]]
-    assert TARGET_TASKS["xquad"].read(ctx, "test", "de")["id"] == ["q1", "q2"]
-    assert TARGET_TASKS["tydiqa"].read(ctx, "test", "ru")["id"] == ["russian-7", "russian-8"]
+    assert read_split(TARGET_TASKS["xquad"], ctx, "test", "de")["id"] == ["q1", "q2"]
+    assert read_split(TARGET_TASKS["tydiqa"], ctx, "test", "ru")["id"] == ["russian-7", "russian-8"]
 
 
 def _read_and_tokenize(repo: str, cache_dir: str) -> list:
     """One job's reading of Hub data (a filtered config) and a tokenization-like map."""
     ctx = _ctx(source="hub", cache_dir=cache_dir,
                hub={"tydiqa": {"path": repo, "name": "tydiqa", "splits": {"dev": "validation"}}})
-    data = TARGET_TASKS["tydiqa"].read(ctx, "test", "ru")
+    data = read_split(TARGET_TASKS["tydiqa"], ctx, "test", "ru")
     encoded = data.map(lambda batch: {"n": [len(q) for q in batch["question"]]}, batched=True)
     return list(zip(encoded["id"], encoded["n"]))
 
@@ -213,15 +213,15 @@ def test_a_labelled_file_with_an_unlabelled_sentence_names_file_and_line(tmp_pat
     lines[blank + 1 : end] = [line.split("\t")[0] + "\n" for line in lines[blank + 1 : end]]
     (root / "udpos" / "dev-de.tsv").write_text("".join(lines))
     with pytest.raises(MalformedDataError, match=rf"dev-de\.tsv:{blank + 2}: this example has no label, but .*dev-de\.tsv:1 has one"):
-        TARGET_TASKS["udpos"].read(_ctx(source="xtreme_dir", root=str(root)), "dev", "de")
+        read_split(TARGET_TASKS["udpos"], _ctx(source="xtreme_dir", root=str(root)), "dev", "de")
     # A whole file without tags is an unlabelled split: predictions only, no error.
     (root / "udpos" / "test-de.tsv").write_text("".join(line.split("\t")[0].rstrip("\n") + "\n" if line.strip() else "\n"
                                                         for line in lines))
-    test = TARGET_TASKS["udpos"].read(_ctx(source="xtreme_dir", root=str(root)), "test", "de")
+    test = read_split(TARGET_TASKS["udpos"], _ctx(source="xtreme_dir", root=str(root)), "test", "de")
     assert all(tags == [] for tags in test["tags"])
 
 
 def test_column_errors_name_the_line_that_differs(tmp_path: Path) -> None:
     root = _xtreme_dir(tmp_path, "P1\tH1\nP2\tH2\tneutral\nP3\tH3\tentailment\n")
     with pytest.raises(MalformedDataError, match=r"dev-en\.tsv:1: expected 3 tab-separated columns \(as the file's other lines have\), got 2"):
-        TARGET_TASKS["xnli"].read(_ctx(source="xtreme_dir", root=str(root)), "dev", "en")
+        read_split(TARGET_TASKS["xnli"], _ctx(source="xtreme_dir", root=str(root)), "dev", "en")

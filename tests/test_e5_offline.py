@@ -310,3 +310,18 @@ def test_waiter_reuses_what_the_lock_holder_built(e5_folder: Path, tmp_path: Pat
         building.rename(dest)
     waiter.join(timeout=60)
     assert result == [dest] and calls == []
+
+
+def test_golden_keys_of_an_e5_cell(e5_folder: Path, compose) -> None:
+    """The e5 Tatoeba cell's key (see tests/test_plan_identity.py: a change here is a change of
+    every e5 store's keys); its retrieval prefix is part of it (it was not, once)."""
+    from xtask.pipeline.cell import plan_cell
+
+    cache = e5_folder.parents[1]  # the cache the fixture converted into (cache/models/<folder>)
+    cell = ("model=e5_small_offline", "inter=none", "target=tatoeba", f"paths.cache={cache}")
+    planned = plan_cell(compose(*cell))
+    assert (planned.inter_key, planned.spec.key) == (None, E5_TATOEBA_KEY)
+    assert plan_cell(compose(*cell, "model.retrieval_prefix=''")).spec.key != E5_TATOEBA_KEY
+
+
+E5_TATOEBA_KEY = "404bca34e509"

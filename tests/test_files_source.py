@@ -19,7 +19,7 @@ from xtask.config import DataConfig
 from xtask.data import parsers
 from xtask.data.files import FileMap
 from xtask.data.readers import MalformedDataError
-from xtask.data.sources import DataContext, MissingDataError, evaluation_languages
+from xtask.data.sources import DataContext, MissingDataError, evaluation_languages, read_split
 from xtask.tasks import get_task
 from xtask.tasks.tagging import UPOS_TAGS
 
@@ -114,12 +114,12 @@ def test_a_missing_mapped_file_names_the_mapping(tmp_path: Path) -> None:
     ctx = _context(mapping)
     with pytest.raises(MissingDataError, match=rf"udpos dev de: file not found: {tmp_path}/gone/de-dev.conllu "
                                                rf"\(named by the data=files mapping {mapping}\)"):
-        get_task("udpos").read(ctx, "dev", "de")
+        read_split(get_task("udpos"), ctx, "dev", "de")
     with pytest.raises(MissingDataError, match=rf"socialiqa dev en: its labels file not found: "
                                                rf"{tmp_path}/gone/dev-labels.lst \(named by the data=files mapping {mapping}\)"):
-        get_task("socialiqa").read(ctx, "dev", "en")
+        read_split(get_task("socialiqa"), ctx, "dev", "en")
     with pytest.raises(MissingDataError, match=r"udpos dev en: not in the data=files mapping .*\(it maps for udpos: dev\.de\)"):
-        get_task("udpos").read(ctx, "dev", "en")
+        read_split(get_task("udpos"), ctx, "dev", "en")
 
 
 def test_cells_are_keyed_by_what_the_files_hold_not_where_they_lie(tmp_path: Path) -> None:
@@ -194,13 +194,13 @@ def test_the_mapping_maps_what_the_kit_has() -> None:
 @pytest.mark.parametrize("key", sorted(EXPECTED), ids=lambda key: ".".join(key))
 def test_every_mapped_split_reads_with_its_size(kit: DataContext, key: Tuple[str, str, str]) -> None:
     task, split, lang = key
-    assert _size(get_task(task).read(kit, split, lang)) == EXPECTED[key]
+    assert _size(read_split(get_task(task), kit, split, lang)) == EXPECTED[key]
 
 
 @pytest.mark.realdata
 def test_xnli_test_sets_are_balanced(kit: DataContext) -> None:
     for lang in ("en", "de", "sw", "ur"):
-        counts = Counter(get_task("xnli").read(kit, "test", lang)["label"])
+        counts = Counter(read_split(get_task("xnli"), kit, "test", lang)["label"])
         assert sorted(counts.values()) == [1670, 1670, 1670], lang
 
 
@@ -209,22 +209,22 @@ def test_xquad_trains_and_evaluates_on_disjoint_articles(kit: DataContext) -> No
     """XQuAD is parallel: the English articles it trains on (through SQuAD's training set) are
     evaluated in no language."""
     xquad = get_task("xquad")
-    train = xquad.read(kit, "train", "en")  # XQuAD trains on squad's train
+    train = read_split(xquad, kit, "train", "en")  # XQuAD trains on squad's train
     assert len(set(train["title"])) == 24 and len(train) + EXPECTED[("xquad", "test", "en")] == 1190
-    english = xquad.read(kit, "test", "en")
+    english = read_split(xquad, kit, "test", "en")
     assert len(set(english["title"])) == 24
     for lang in XQUAD_EVALUATED:
-        evaluated = xquad.read(kit, "test", lang)
+        evaluated = read_split(xquad, kit, "test", lang)
         assert evaluated["id"] == english["id"], lang  # the same questions in every language
         assert not set(train["id"]) & set(evaluated["id"]), lang
         assert not set(train["title"]) & set(evaluated["title"]), lang
-    assert xquad.read(kit, "dev", "de")["id"] == english["id"]  # dev reads test
+    assert read_split(xquad, kit, "dev", "de")["id"] == english["id"]  # dev reads test
 
 
 @pytest.mark.realdata
 def test_tydiqa_english_training_questions_and_passages_are_never_evaluated(kit: DataContext) -> None:
     tydiqa = get_task("tydiqa")
-    train, english = tydiqa.read(kit, "train", "en"), tydiqa.read(kit, "test", "en")  # test reads dev
+    train, english = read_split(tydiqa, kit, "train", "en"), read_split(tydiqa, kit, "test", "en")  # test reads dev
     assert len(train) + len(english) == 440
     assert not set(train["id"]) & set(english["id"])
     assert not set(train["title"]) & set(english["title"])
@@ -263,10 +263,10 @@ def test_auto_languages_are_exactly_the_mapped_ones(kit: DataContext) -> None:
 
 @pytest.mark.realdata
 def test_udpos_from_universal_dependencies(kit: DataContext) -> None:
-    en = get_task("udpos").read(kit, "dev", "en")
+    en = read_split(get_task("udpos"), kit, "dev", "en")
     assert en[0]["tokens"][:3] == ["From", "the", "AP"] and en[0]["tags"][:3] == ["ADP", "DET", "PROPN"]
     for lang in ("zh", "hi", "ar"):
-        data = get_task("udpos").read(kit, "test", lang)
+        data = read_split(get_task("udpos"), kit, "test", lang)
         assert all(set(tags) <= set(UPOS_TAGS) and len(tags) == len(tokens)
                    for tags, tokens in zip(data["tags"], data["tokens"])), lang
 
@@ -274,19 +274,19 @@ def test_udpos_from_universal_dependencies(kit: DataContext) -> None:
 @pytest.mark.realdata
 def test_tatoeba_pairs_are_aligned(kit: DataContext) -> None:
     for lang in ("de", "zh", "ar", "jv"):
-        bitext = get_task("tatoeba").read(kit, "dev", lang)  # dev reads test
+        bitext = read_split(get_task("tatoeba"), kit, "dev", lang)  # dev reads test
         assert len(bitext.src) == len(bitext.tgt) == TATOEBA_SIZES[lang]
         assert bitext.gold is not None and bitext.gold[5] == ("5", "5")
 
 
 @pytest.mark.realdata
 def test_english_intermediate_tasks(kit: DataContext) -> None:
-    sst2 = get_task("sst2").read(kit, "dev")
+    sst2 = read_split(get_task("sst2"), kit, "dev")
     assert set(sst2["label"]) == {0, 1} and sst2[0]["text_a"].startswith("it 's a charming")
     choices = {("hellaswag", "train"): 4, ("cosmosqa", "train"): 4, ("commonsenseqa", "train"): 5,
                ("socialiqa", "train"): 3, ("socialiqa", "dev"): 3}
     for (name, split), n in choices.items():
-        data = get_task(name).read(kit, split)
+        data = read_split(get_task(name), kit, split)
         assert {len(c) for c in data["choices"]} == {n}, name
         assert set(data["label"]) == set(range(n)), name
 
@@ -297,7 +297,7 @@ def test_real_data_through_the_scorer(kit: DataContext) -> None:
     from xtask.pipeline.formats.qa import squad_json
     from xtask.scoring.metrics import squad_em_f1
 
-    data = get_task("xquad").read(kit, "test", "zh")
+    data = read_split(get_task("xquad"), kit, "test", "zh")
     gold = squad_json(data)["data"]
     perfect = {ex["id"]: ex["answers"]["text"][0] for ex in data}
     assert squad_em_f1(gold, perfect) == {"exact_match": 100.0, "f1": 100.0}
@@ -315,7 +315,7 @@ def test_multiple_choice_batches_on_real_data(kit: DataContext, tmp_path: Path) 
 
     tokenizer = AutoTokenizer.from_pretrained(ensure_tiny_model(TinyArchitecture(), tmp_path))
     task = get_task("commonsenseqa")
-    raw = task.read(kit, "train").select(range(4))
+    raw = read_split(task, kit, "train").select(range(4))
     fmt = MultipleChoiceFormat()
     features = fmt.encode_train(raw, tokenizer, 48, task)
     batch = fmt.collator(tokenizer)([features[i] for i in range(4)])

@@ -13,6 +13,7 @@ from xtask.pipeline.formats.tagging import IGNORE, align_labels, chunk_words
 from xtask.models.tiny import ensure_tiny_model
 from xtask.pipeline.retrieval import best_threshold, margin_candidates, nearest
 from xtask.data.canonical import QA as QA_FEATURES
+from xtask.data.sources import read_split
 
 
 @pytest.fixture(scope="module")
@@ -189,7 +190,7 @@ def test_multiple_choice_batches_on_mini_data(tokenizer, name: str, choices: int
     from xtask.tasks import INTERMEDIATE_TASKS
 
     task = INTERMEDIATE_TASKS[name]
-    raw = task.read(DataContext.from_config(OmegaConf.structured(DataConfig)), "dev").select(range(6))
+    raw = read_split(task, DataContext.from_config(OmegaConf.structured(DataConfig)), "dev").select(range(6))
     fmt = MultipleChoiceFormat()
     features = fmt.encode_train(raw, tokenizer, 32, task)
     batch = fmt.collator(tokenizer)([features[i] for i in range(6)])

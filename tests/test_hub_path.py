@@ -17,7 +17,7 @@ from hub_fixtures.generate import write_mirror
 from xtask.config import DataConfig
 from xtask.data.canonical import Bitext
 from xtask.data.readers import MalformedDataError
-from xtask.data.sources import DataContext, MissingDataError, evaluation_languages
+from xtask.data.sources import DataContext, MissingDataError, evaluation_languages, read_split
 from xtask.tasks import TASKS, get_task
 
 
@@ -59,7 +59,7 @@ def test_every_hub_dataset_is_read() -> None:
 @pytest.mark.parametrize("task,split,lang", READS)
 def test_read_through_the_products_reader(mirror: Path, tmp_path: Path, task: str, split: str, lang: str) -> None:
     spec = get_task(task)
-    data = spec.read(_ctx(mirror, tmp_path), split, lang)
+    data = read_split(spec, _ctx(mirror, tmp_path), split, lang)
     assert len(data) > 0
     if isinstance(data, Bitext):
         assert data.gold is not None and len(data.src) == len(data.tgt)
@@ -81,7 +81,7 @@ def test_script_only_repos_are_a_clear_error(mirror: Path, tmp_path: Path) -> No
     ctx = _ctx(mirror, tmp_path, hub={"socialiqa": {"path": "allenai/social_i_qa"}})
     with pytest.raises(MissingDataError, match=r"(?s)cannot load allenai/social_i_qa .* for task 'socialiqa'.*"
                                                r"loading script.*data\.hub\.socialiqa\.path"):
-        get_task("socialiqa").read(ctx, "train", "en")
+        read_split(get_task("socialiqa"), ctx, "train", "en")
 
 
 def test_stripped_qa_contexts_are_repaired_and_counted(mirror: Path, tmp_path: Path, caplog) -> None:
@@ -89,13 +89,13 @@ def test_stripped_qa_contexts_are_repaired_and_counted(mirror: Path, tmp_path: P
 
     sources._READ_CACHE.clear()  # read anew: the repair is logged when the rows are converted
     with caplog.at_level(logging.WARNING):
-        get_task("xquad").read(_ctx(mirror, tmp_path), "test", "de")
+        read_split(get_task("xquad"), _ctx(mirror, tmp_path), "test", "de")
     assert "repaired" in caplog.text and "shifted by a stripped context" in caplog.text
 
 
 def test_bucc_is_refused_on_the_hub(mirror: Path, tmp_path: Path) -> None:
     with pytest.raises(MissingDataError, match=r"(?s)only the gold pairs.*data=xtreme_dir"):
-        get_task("bucc2018").read(_ctx(mirror, tmp_path), "test", "de")
+        read_split(get_task("bucc2018"), _ctx(mirror, tmp_path), "test", "de")
 
 
 def test_udpos_languages_without_a_dev_split_are_left_out_not_failed(mirror: Path, tmp_path: Path) -> None:
@@ -119,4 +119,4 @@ def test_a_labelled_hub_split_with_an_unlabelled_row_names_the_row(tmp_path: Pat
     ctx = DataContext.from_config(OmegaConf.merge(OmegaConf.structured(DataConfig), {
         "source": "hub", "cache_dir": str(tmp_path / "hf"), "hub": {"xnli": {"path": str(repo)}}}))
     with pytest.raises(MalformedDataError, match=r"row 1: this example has no label, but .* row 0 has one"):
-        get_task("xnli").read(ctx, "dev", "en")
+        read_split(get_task("xnli"), ctx, "dev", "en")

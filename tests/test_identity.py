@@ -17,40 +17,22 @@ def _keys(compose, *overrides: str):
     return planned.spec.key, planned.inter_key, planned.folder
 
 
-def test_a_new_schema_field_with_a_default_rekeys_nothing(compose, monkeypatch) -> None:
-    """A future release adds fields (with defaults) to the schema: every finished cell and every
-    cached encoder keeps its key."""
-    from omegaconf import OmegaConf
+def test_a_new_plan_field_with_a_default_rekeys_nothing(compose) -> None:
+    """A future release adds a field (with its default) to a phase's plan: every finished cell and
+    every cached encoder keeps its key, while the field at another value re-keys."""
+    from xtask.plan import identity as plan_identity
+    from xtask.plan.cellplan import TrainPlan
 
-    from xtask import config
-
-    before = [_keys(compose, "inter=mnli", "target=xnli"), _keys(compose, "inter=none", "target=tydiqa")]
-
-    @dataclasses.dataclass
-    class Extended(config.PhaseTrainConfig):
+    @dataclasses.dataclass(frozen=True)
+    class Extended(TrainPlan):
         label_smoothing: float = 0.0  # a new knob, at its default
 
-    @dataclasses.dataclass
-    class ExtendedTarget(config.TargetConfig):
-        new_option: str = "off"
-
-    monkeypatch.setattr(identity, "_defaults", lambda name: OmegaConf.to_container(OmegaConf.structured(
-        {"phase": Extended, "inter": config.InterConfig, "target": ExtendedTarget}[name]), enum_to_str=True))
-
-    def add_fields(cfg):
-        cfg = OmegaConf.create(OmegaConf.to_container(cfg, enum_to_str=True))  # untyped: room for new fields
-        cfg.train.inter.label_smoothing = 0.0
-        cfg.train.target.label_smoothing = 0.0
-        cfg.target.new_option = "off"
-        return cfg
-
-    after = [_keys(lambda *o: add_fields(compose(*o)), "inter=mnli", "target=xnli"),
-             _keys(lambda *o: add_fields(compose(*o)), "inter=none", "target=tydiqa")]
-    assert after == before
-    # ... while the same field at another value does re-key (it is an input then).
-    changed = add_fields(compose("inter=mnli", "target=xnli"))
-    changed.train.target.label_smoothing = 0.1
-    assert plan_cell(changed).spec.key != before[0][0]
+    planned = plan_cell(compose("inter=mnli", "target=xnli"))
+    phase2 = planned.plan.phase2
+    extended = dataclasses.replace(phase2, hp=Extended(**dataclasses.asdict(phase2.hp)))
+    assert identity.digest(plan_identity.phase2_inputs(extended)) == planned.spec.key
+    smoothed = dataclasses.replace(phase2, hp=dataclasses.replace(extended.hp, label_smoothing=0.1))
+    assert identity.digest(plan_identity.phase2_inputs(smoothed)) != planned.spec.key
 
 
 def test_phase_one_settings_never_rekey_a_none_cell(compose) -> None:
@@ -148,9 +130,11 @@ def test_a_store_written_by_xtask_0_1_is_migrated(tmp_path: Path, compose, capsy
 def test_a_split_read_twice_keys_every_language_it_reads(mini_ctx) -> None:
     """UDPOS evaluated on dev also selects its checkpoint on English dev: both reads of
     udpos/dev enter the key (the second once replaced the first, dropping de from it)."""
-    both = identity.data_identity(mini_ctx, [("udpos", "dev", ("de", "en")), ("udpos", "dev", ("en",))])
-    assert both == identity.data_identity(mini_ctx, [("udpos", "dev", ("de", "en"))])
-    assert both != identity.data_identity(mini_ctx, [("udpos", "dev", ("en",))])
+    from xtask.plan.resolve import data_identity
+
+    both = data_identity(mini_ctx, [("udpos", "dev", ("de", "en")), ("udpos", "dev", ("en",))])
+    assert both == data_identity(mini_ctx, [("udpos", "dev", ("de", "en"))])
+    assert both != data_identity(mini_ctx, [("udpos", "dev", ("en",))])
 
 
 def test_the_evaluation_languages_of_a_dev_evaluation_enter_the_cell_key(compose, tmp_path) -> None:
@@ -163,6 +147,16 @@ def test_the_evaluation_languages_of_a_dev_evaluation_enter_the_cell_key(compose
     spec = plan_cell(compose("inter=none", "target=udpos", "target.languages=[en,de]", "target.eval_split=dev",
                              "data=xtreme_dir", f"data.root={root}")).spec
     assert set(spec.inputs["data"]["udpos/dev"]["files"]) == {"en", "de"}
+    # By content, not path: a copy of the same files is the same cell; an edited file is another.
+    copy = tmp_path / "copy"
+    shutil.copytree(root, copy)
+    again = plan_cell(compose("inter=none", "target=udpos", "target.languages=[en,de]", "target.eval_split=dev",
+                              "data=xtreme_dir", f"data.root={copy}")).spec
+    assert again.key == spec.key
+    edited = copy / "udpos" / "dev-de.tsv"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("NOUN", "PROPN", 1), encoding="utf-8")
+    assert plan_cell(compose("inter=none", "target=udpos", "target.languages=[en,de]", "target.eval_split=dev",
+                             "data=xtreme_dir", f"data.root={copy}")).spec.key != spec.key
 
 
 def test_an_evaluation_sample_keys_tatoeba_but_not_bucc(compose) -> None:
@@ -172,3 +166,24 @@ def test_an_evaluation_sample_keys_tatoeba_but_not_bucc(compose) -> None:
     assert _keys(compose, "inter=none", "target=tatoeba", "train.target.max_eval_examples=50")[0] != tatoeba
     bucc = _keys(compose, "inter=none", "target=bucc2018")[0]
     assert _keys(compose, "inter=none", "target=bucc2018", "train.target.max_eval_examples=50")[0] == bucc
+
+
+def test_a_store_keyed_before_the_plan_is_migrated(run_cell_with, compose, capsys) -> None:
+    """A cell written by xtask before keys were functions of the plan (records schema 2, another
+    key) is re-keyed by `xtask migrate`: found by a relaunch, done (the same computation), never
+    recomputed; a cell that asked for a model revision the old code did not honour turns stale."""
+    from xtask.cli import main as xtask_main
+    from xtask.store import records
+
+    done = run_cell_with("inter=none", "target=xnli", "target.languages=[en]")
+    spec = json.loads((done.folder / "spec.json").read_text())
+    spec["schema"], spec["key"] = 2, "0ld0ld0ld0ld"
+    (done.folder / "spec.json").write_text(json.dumps(spec))
+    old = done.folder.with_name(done.folder.name.rsplit("__", 1)[0] + "__0ld0ld0ld0ld")
+    done.folder.rename(old)
+    assert xtask_main(["migrate", str(old.parent)]) == 0
+    assert "1 cell(s) migrated" in capsys.readouterr().out
+    assert not old.exists() and store.view(done.folder).state == store.State.done
+    assert records.read_spec(done.folder).schema == records.SCHEMA
+    again = run_cell_with("inter=none", "target=xnli", "target.languages=[en]")
+    assert again.action == "skipped" and again.folder == done.folder

@@ -10,7 +10,7 @@ import unicodedata
 
 import pytest
 
-from xtask.data.sources import BUNDLED_MINI_ROOT, MINI_LANGUAGES
+from xtask.data.sources import BUNDLED_MINI_ROOT, MINI_LANGUAGES, read_split
 from mini import ccg, choice, english, generate, lexicon, nli, qa, retrieval, tagging
 
 
@@ -292,7 +292,7 @@ def test_intermediate_task_loads_through_its_reader(name: str, mini_ctx) -> None
     task = INTERMEDIATE_TASKS[name].resolve(mini_ctx)
     train_size, dev_size, classes = _SIZES[name]
     for split, size in (("train", train_size), ("dev", dev_size)):
-        data = task.read(mini_ctx, split)
+        data = read_split(task, mini_ctx, split)
         assert len(data) == size, (name, split)
         if name in _MC:
             assert {len(c) for c in data["choices"]} == {classes}
@@ -316,7 +316,7 @@ def test_intermediate_splits_share_no_input(mini_ctx) -> None:
         task = INTERMEDIATE_TASKS[name]
         keys = []
         for split in ("train", "dev"):
-            data = task.read(mini_ctx, split)
+            data = read_split(task, mini_ctx, split)
             columns = [c for c in ("text_a", "text_b", "context", "question", "choices") if c in data.column_names]
             keys.append({json.dumps([row[c] for c in columns]) for row in data})
         assert not keys[0] & keys[1], name
@@ -330,7 +330,7 @@ def test_snli_keeps_unlabelled_rows_that_the_reader_drops(mini_ctx) -> None:
         dashes = [row for row in rows if row["gold_label"] == "-"]
         assert len(dashes) == english.SNLI_NO_CONSENSUS[split] > 0
         assert all(len(row["annotator_labels"]) == 5 for row in dashes)
-        assert len(get_task("snli").read(mini_ctx, split)) == len(rows) - len(dashes) == english.SNLI_SIZES[split]
+        assert len(read_split(get_task("snli"), mini_ctx, split)) == len(rows) - len(dashes) == english.SNLI_SIZES[split]
 
 
 def test_anli_rows_use_e_n_c_labels() -> None:

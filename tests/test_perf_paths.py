@@ -20,6 +20,7 @@ from xtask.pipeline import batching, features
 from xtask.pipeline.formats import format_for
 from xtask.pipeline.training import TrainKnobs, speed_knobs, training_arguments
 from xtask.tasks import get_task, target_task
+from xtask.data.sources import read_split
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +81,7 @@ def test_multiple_choice_length_is_its_longest_choice() -> None:
 
 def test_training_is_grouped_and_evaluation_keeps_its_order(tiny, tokenizer, tmp_path, mini_ctx) -> None:
     task = target_task("xnli").resolve(mini_ctx)
-    raw = task.read(mini_ctx, "dev", "en")
+    raw = read_split(task, mini_ctx, "dev", "en")
     trainer = _trainer(task, tiny, tokenizer, tmp_path, raw, _hp())
     sampler = trainer._get_train_sampler()
     assert isinstance(sampler, batching.GroupedSampler)
@@ -99,7 +100,7 @@ CASES = [("xnli", "classification"), ("udpos", "tagging"), ("xquad", "qa"), ("he
 
 def _raw(name: str, ctx: Any) -> tuple:
     task = (get_task(name) if name == "hellaswag" else target_task(name)).resolve(ctx)
-    raw = task.read(ctx, "dev", "en")
+    raw = read_split(task, ctx, "dev", "en")
     return task, raw.select(range(min(len(raw), 40)))
 
 
@@ -140,7 +141,7 @@ def test_sorted_prediction_keeps_every_row_aligned(name, kind, tiny, tokenizer, 
 
 def test_feature_cache_reuses_by_content_and_tells_settings_apart(tokenizer, tmp_path, mini_ctx, monkeypatch) -> None:
     task = target_task("udpos").resolve(mini_ctx)
-    raw = task.read(mini_ctx, "dev", "en")
+    raw = read_split(task, mini_ctx, "dev", "en")
     fmt = format_for(task)
     calls = []
     original = type(fmt)._features
@@ -177,7 +178,7 @@ def test_tokenizer_identity_is_its_content(tokenizer, tmp_path) -> None:
 def test_an_entry_without_its_marker_is_never_read(tokenizer, tmp_path, mini_ctx) -> None:
     """A build cut short leaves no complete-looking entry: readers rebuild instead."""
     task = target_task("xnli").resolve(mini_ctx)
-    raw = task.read(mini_ctx, "dev", "en").select(range(12))
+    raw = read_split(task, mini_ctx, "dev", "en").select(range(12))
     fmt = format_for(task)
     built = fmt.encode_for_training(raw, tokenizer, task, _hp(), tmp_path).to_dict()
     (entry,) = [p for p in tmp_path.iterdir() if p.is_dir()]
@@ -199,7 +200,7 @@ def _build_in_child(args: tuple) -> int:
 
     ctx = DataContext.from_config(OmegaConf.structured(DataConfig))
     task = target_task("xquad").resolve(ctx)
-    raw = task.read(ctx, "dev", "en")
+    raw = read_split(task, ctx, "dev", "en")
     built = []
     import xtask.pipeline.formats.qa as qa
 
@@ -246,7 +247,7 @@ def test_a_resumed_run_sees_the_same_batches(group, tiny, tokenizer, tmp_path, m
     batches an uninterrupted run trains on (grouped batches: their order depends on the seed
     and the epoch only)."""
     task = target_task("xnli").resolve(mini_ctx)
-    train = get_task("mnli").resolve(mini_ctx).read(mini_ctx, "train", "en").select(range(48))
+    train = read_split(get_task("mnli").resolve(mini_ctx), mini_ctx, "train", "en").select(range(48))
     hp = _hp(max_steps=14, batch_size=8, save_steps=13, group_by_length=group)  # 6 steps per epoch
 
     def run(resume: str | None) -> list:
@@ -287,7 +288,7 @@ def test_speed_knobs_never_change_a_cell_key_and_precision_does(compose) -> None
     (["train.dataloader_workers=-1"], "train.dataloader_workers"),
 ])
 def test_bad_knobs_are_refused(compose, override, message) -> None:
-    from xtask.config import validate
+    from xtask.plan.validate import validate
 
     with pytest.raises(ConfigError, match=message):
         validate(compose(*override))
@@ -311,7 +312,7 @@ def test_mixture_loaders_group_each_task(tokenizer, mini_ctx) -> None:
 
     task = target_task("udpos").resolve(mini_ctx)
     fmt = format_for(task)
-    encoded = {"udpos": fmt.encode_for_training(task.read(mini_ctx, "dev", "en"), tokenizer, task, _hp())}
+    encoded = {"udpos": fmt.encode_for_training(read_split(task, mini_ctx, "dev", "en"), tokenizer, task, _hp())}
     lengths = batching.feature_lengths(encoded["udpos"])
 
     def fraction(group: bool) -> float:
@@ -329,17 +330,14 @@ def test_mixture_loaders_group_each_task(tokenizer, mini_ctx) -> None:
     ("xnli", 32, (32, 1)), ("udpos", 8, (8, 4)), ("xquad", 8, (8, 2)), ("xquad", 32, (16, 1)),
 ])
 def test_paper_recipe_reaches_xtreme_effective_batches(compose, target, micro, expected) -> None:
-    from xtask.config import validate
-    from xtask.pipeline.cell import target_hp
+    from xtask.plan.resolve import resolve
 
-    cfg = compose("train=paper", f"target={target}", f"train.target.batch_size={micro}")
-    validate(cfg)
-    hp = target_hp(cfg)
+    hp = resolve(compose("train=paper", f"target={target}", f"train.target.batch_size={micro}")).phase2.hp
     assert (hp.batch_size, hp.grad_accum) == expected
 
 
 def test_an_effective_batch_must_split_into_micro_batches(compose) -> None:
-    from xtask.config import validate
+    from xtask.plan.validate import validate
 
     with pytest.raises(ConfigError, match="target_effective_batch.qa"):
         validate(compose("train=paper", "target=xquad", "train.target.batch_size=12"))

@@ -9,7 +9,6 @@ import pytest
 from xtask.config import TinyArchitecture
 from xtask.models.tiny import ensure_tiny_model
 from xtask.pipeline.formats.tagging import BLANK_PIECE, IGNORE, TaggingFormat, tag_positions
-from xtask.store.identity import phase_hp
 from xtask.tasks import get_task
 
 WORDS = ["然而", "，", "這樣", "的", "處理", "也", "衍生", "了", "問題", "。", "Hello", "world"]
@@ -62,10 +61,13 @@ def test_features_round_trip_under_each_rule(tokenizer, compose, piece: str) -> 
     assert trained["labels"] == features["labels"]  # the phase's setting reaches training
 
 
-def test_the_rule_enters_phase_identity_only_when_not_default(compose) -> None:
-    assert "tagging_piece" not in phase_hp(compose().train.target, ("tagging",))
-    nonblank = compose("train.target.tagging_piece=first_nonblank").train.target
-    assert phase_hp(nonblank, ("tagging",))["tagging_piece"] == "first_nonblank"
-    assert "tagging_piece" not in phase_hp(nonblank, ("classification",))  # an XNLI cell never reads it
+def test_the_rule_enters_phase_identity_only_when_it_is_read(compose) -> None:
+    from xtask.pipeline.cell import plan_cell
+
+    def keys(target: str, *extra: str) -> str:
+        return plan_cell(compose("inter=none", f"target={target}", *extra)).spec.key
+
+    assert keys("udpos", "train.target.tagging_piece=first_nonblank") != keys("udpos")
+    assert keys("xnli", "train.target.tagging_piece=first_nonblank") == keys("xnli")  # an XNLI cell never reads it
     with pytest.raises(Exception, match="tagging_piece"):
         compose("train.target.tagging_piece=second")

@@ -12,19 +12,20 @@ from mini import xcopa as mini_xcopa
 from xtask.report import aggregate, collect
 from xtask.tasks import TARGET_TASKS, get_task
 from xtask.tasks.benchmarks import BENCHMARKS
+from xtask.data.sources import read_selection, read_split
 
 
 def test_copa_and_xcopa_read_from_their_release_layout(mini_ctx) -> None:
-    copa = get_task("copa").read(mini_ctx, "train")
+    copa = read_split(get_task("copa"), mini_ctx, "train")
     assert len(copa) == mini_xcopa.COPA_SIZES["train"] and set(copa["label"]) == {0, 1}
     assert all(len(choices) == 2 for choices in copa["choices"])
     assert set(copa["question"]) == {"What was the cause?", "What happened as a result?"}
     for lang in mini_xcopa.XCOPA_LANGUAGES:
-        test = TARGET_TASKS["xcopa"].read(mini_ctx, "test", lang)
+        test = read_split(TARGET_TASKS["xcopa"], mini_ctx, "test", lang)
         assert len(test) == mini_xcopa.XCOPA_SIZES["test"]
     # XCOPA trains on COPA's English training set, and selects on COPA's dev set.
-    assert TARGET_TASKS["xcopa"].read(mini_ctx, "train")["id"] == copa["id"]
-    assert len(TARGET_TASKS["xcopa"].read_selection_set(mini_ctx)) == mini_xcopa.COPA_SIZES["val"]
+    assert read_split(TARGET_TASKS["xcopa"], mini_ctx, "train")["id"] == copa["id"]
+    assert len(read_selection(TARGET_TASKS["xcopa"], mini_ctx)) == mini_xcopa.COPA_SIZES["val"]
 
 
 def test_xcopa_is_in_xtreme_r_not_in_xtreme(tmp_path: Path) -> None:

@@ -95,6 +95,22 @@ def _score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _older_keys(cells: list) -> Optional[tuple]:
+    """(cells folder, count) of cells written under older keys (records schema < today's), if any."""
+    from xtask.store import records
+
+    roots = {cell.folder.parent for cell in cells}
+    for root in sorted(roots):
+        count = 0
+        for spec_file in root.glob(f"*/{records.SPEC_FILE}"):
+            spec = records.read_spec(spec_file.parent)
+            if isinstance(spec, records.CellSpec) and spec.schema < records.SCHEMA:
+                count += 1
+        if count:
+            return root, count
+    return None
+
+
 def _plan(args: argparse.Namespace) -> int:
     from xtask.config import ConfigError
     from xtask.ops.plan import check_data, load_costs, plan, summarize
@@ -109,9 +125,21 @@ def _plan(args: argparse.Namespace) -> int:
         return 1
     summary = summarize(cells, load_costs(args.costs), force="force=true" in args.overrides)
     if args.list:
+        listed = set()
         for cell in cells:
-            print(f"{cell.state:<11} {cell.folder.name}")
+            again = "  (the same computation as above: nothing in it depends on the seed)" if cell.folder in listed else ""
+            print(f"{cell.state:<11} {cell.folder.name}{again}")
+            listed.add(cell.folder)
         print()
+    if args.show:
+        from xtask.plan.resolve import describe
+
+        for cell in {c.folder: c for c in cells}.values():
+            print(f"# {cell.folder.name}\n{describe(cell.plan)}\n")
+    older = _older_keys(cells)
+    if older:
+        print(f"note: {older[1]} cell(s) under {older[0]} were keyed by an older xtask (before keys were functions of "
+              f"the plan): `xtask migrate {older[0]}` gives them today's keys, so that this grid finds them")
     states = ", ".join(f"{n} {s}" for s, n in sorted(summary["by_state"].items()))
     hours = summary["gpu_hours"]
     print(f"cells:                   {summary['cells']} ({states}); {summary['to_run']} to run")
@@ -280,6 +308,8 @@ def build_parser() -> argparse.ArgumentParser:
     planner.add_argument("overrides", nargs="*", help="the overrides you would give launch.py -m")
     planner.add_argument("--costs", type=Path, default=None, help="GPU-hour costs YAML (default conf/costs.yaml)")
     planner.add_argument("--list", action="store_true", help="also list every cell and its state")
+    planner.add_argument("--show", action="store_true",
+                         help="also print each cell's resolved plan (what its phases run; its result fields are its key)")
     planner.add_argument("--check-data", action="store_true",
                          help="read every dataset the cells to run need (once each); exit 1 if any is missing")
     planner.set_defaults(handler=_plan)

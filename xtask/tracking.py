@@ -13,10 +13,11 @@ at once (one warning), instead of each start waiting ``logger.init_timeout`` sec
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 import logging
 import os
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Mapping, Any, Dict, Iterator, List, Optional
 
 from xtask.config import LoggerBackend, to_container
 
@@ -27,14 +28,39 @@ _offline_reason: Optional[str] = None
 _probed: Dict[str, Optional[str]] = {}
 
 
-def enabled(cfg: Any) -> bool:
-    from omegaconf import OmegaConf
+@dataclass(frozen=True)
+class LogSettings:
+    """What logging reads: the logger settings, where runs are written, the sweep (the W&B
+    group) and what a run records as its config."""
 
-    return OmegaConf.select(cfg, "logger.backend") == LoggerBackend.wandb
+    logger: Mapping[str, Any]
+    outputs: Path
+    sweep_name: str
+    config: Mapping[str, Any]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        found = self.logger.get(key, default)
+        return default if found is None and default is not None else found
+
+
+def settings_of(source: Any) -> LogSettings:
+    """From a cell's plan (:class:`xtask.plan.cellplan.CellPlan`), or a composed config (a sweep's end)."""
+    if isinstance(source, LogSettings):
+        return source
+    run = getattr(source, "run", None)
+    if run is not None and hasattr(run, "logger"):
+        return LogSettings(dict(run.logger), Path(run.outputs), str(run.sweep_name), dict(source.config))
+    config = to_container(source)
+    return LogSettings(config.get("logger") or {}, Path(config["paths"]["outputs"]), str(config.get("sweep_name")),
+                       config)
+
+
+def enabled(cfg: Any) -> bool:
+    return str(settings_of(cfg).logger.get("backend")) in (LoggerBackend.wandb.value, str(LoggerBackend.wandb))
 
 
 def wandb_dir(cfg: Any) -> Path:
-    return Path(cfg.paths.outputs).resolve() / "wandb"
+    return settings_of(cfg).outputs.resolve() / "wandb"
 
 
 def report_to(cfg: Any) -> str:
@@ -71,9 +97,10 @@ def go_offline(reason: str) -> None:
 def _init(cfg: Any, mode: str, **kwargs: Any) -> Any:
     import wandb
 
-    settings = wandb.Settings(init_timeout=cfg.logger.init_timeout, silent=True)
-    if cfg.logger.base_url:
-        settings.base_url = cfg.logger.base_url
+    logger = settings_of(cfg).logger
+    settings = wandb.Settings(init_timeout=logger.get("init_timeout", 60.0), silent=True)
+    if logger.get("base_url"):
+        settings.base_url = logger["base_url"]
     return wandb.init(mode=mode, settings=settings, **kwargs)
 
 
@@ -83,20 +110,22 @@ def start(cfg: Any, run_id: str, phase: str, name: str, tags: List[str],
     the run records as its config (default: the whole resolved ``cfg``), plus ``extra``."""
     if not enabled(cfg):
         return None
+    cfg = settings_of(cfg)
+    logger = cfg.logger
     directory = wandb_dir(cfg)
     directory.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("WANDB_DIR", str(directory))
     os.environ["WANDB_LOG_MODEL"] = "false"  # checkpoints stay on our filesystem
     kwargs = dict(
-        project=cfg.logger.project, entity=cfg.logger.entity, id=run_id, name=name, resume="allow",
+        project=logger.get("project"), entity=logger.get("entity"), id=run_id, name=name, resume="allow",
         group=cfg.sweep_name, job_type=phase, tags=tags, dir=str(directory),
-        config={**(config if config is not None else to_container(cfg)), **(extra or {})},
+        config={**(config if config is not None else dict(cfg.config)), **(extra or {})},
         reinit="finish_previous",
     )
-    mode = str(cfg.logger.mode)
+    mode = str(logger.get("mode"))
     if mode == "online" and _offline_reason is None:
-        reason = probe(cfg.logger.base_url or os.environ.get("WANDB_BASE_URL") or DEFAULT_SERVER,
-                       float(cfg.logger.get("probe_timeout", 5.0)))
+        reason = probe(logger.get("base_url") or os.environ.get("WANDB_BASE_URL") or DEFAULT_SERVER,
+                       float(logger.get("probe_timeout") or 5.0))
         if reason is not None:
             go_offline(reason)
     if mode == "online" and _offline_reason is not None:
@@ -179,6 +208,7 @@ def log_report(cfg: Any, sweep_dir: Path, reports: List[Any]) -> None:
 
     if not enabled(cfg) or not reports:
         return
+    cfg = settings_of(cfg)
     run_id = "report-" + hashlib.sha256(str(Path(sweep_dir).resolve()).encode()).hexdigest()[:12]
     run = start(cfg, run_id, "report", f"report-{cfg.sweep_name}", [f"sweep:{cfg.sweep_name}"],
                 config={"sweep_name": cfg.sweep_name, "sweep_dir": str(sweep_dir)})
@@ -216,6 +246,7 @@ def sync(paths: List[Path]) -> int:
     return len(runs)
 
 
-def tags_for(cfg: Any) -> List[str]:
-    return [f"model:{cfg.model.name}", f"inter:{cfg.inter.name}", f"target:{cfg.target.name}", f"seed:{cfg.seed}"]
+def tags_for(plan: Any) -> List[str]:
+    """A cell's W&B tags, from its plan."""
+    return [f"model:{plan.model.name}", f"inter:{plan.inter}", f"target:{plan.target.name}", f"seed:{plan.seed}"]
 

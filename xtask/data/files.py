@@ -55,7 +55,7 @@ class FileMap:
 
     @classmethod
     def load(cls, path: Path) -> "FileMap":
-        from xtask.data.sources import MissingDataError
+        from xtask.data.errors import MissingDataError
         from xtask.tasks import TASKS, get_task
 
         path = Path(path).resolve()
@@ -98,7 +98,7 @@ class FileMap:
         return (task, split, lang) in self.entries
 
     def locate(self, task: Any, split: str, lang: str) -> Tuple[Path, Mapping[str, Any], str]:
-        from xtask.data.sources import MissingDataError
+        from xtask.data.errors import MissingDataError
 
         entry = self.entries.get((task.name, split, lang))
         if entry is None:
@@ -118,7 +118,7 @@ class FileMap:
         """What identifies this file for cell keys: its content (and that of a labels file it
         names) and its reading options; not where it lies, so moving the data re-keys nothing
         and editing a file re-keys the cells that read it."""
-        from xtask.data.identity import content_digest
+        from xtask.data.digest import content_digest
 
         entry = self.entries.get((task, split, lang))
         if entry is None:

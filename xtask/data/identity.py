@@ -2,7 +2,7 @@
 
 * data=mini: the bundled files' content (a hash of the task's files), so regenerated mini data
   re-keys exactly the tasks it changed;
-* data=xtreme_dir: the download folder and the layout's file names;
+* data=xtreme_dir (and CCGbank): the content of each file read;
 * data=files: the content of the files the mapping names, with their formats and options;
 * data=hub: the dataset id, config, split and revision (a local mirror of the same repos is the
   same data, so ``hub_mirror`` is not part of it).
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Dict, Tuple
 
 from xtask.config import DataSource
+from xtask.data.digest import content_digest
 
 
 def location(ctx: Any, task_name: str, split: str, languages: Tuple[str, ...]) -> Any:
@@ -57,7 +58,9 @@ def _local(ctx: Any, task: Any, split: str, languages: Tuple[str, ...]) -> Any:
 
     if all(str(p).startswith(str(BUNDLED_MINI_ROOT)) or p == "missing" for p in paths.values()):
         return {"mini": _content(tuple(sorted(paths.values())))}  # the bundled copy: by content
-    return {"files": paths}
+    # Any other local copy: by each file's content, so an edited file re-keys what reads it and a
+    # copy elsewhere is the same data.
+    return {"files": {lang: path if path == "missing" else content_digest(Path(path)) for lang, path in paths.items()}}
 
 
 @functools.lru_cache(maxsize=None)
@@ -72,26 +75,3 @@ def _content(paths: Tuple[str, ...]) -> str:
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
                 digest.update(child.read_bytes())
     return digest.hexdigest()[:16]
-
-
-_DIGESTS: Dict[Tuple[str, int, int], str] = {}
-
-
-def content_digest(path: Path) -> str:
-    """SHA-256 (16 hex digits) of a file's bytes, or of a folder's files; "missing" when absent.
-    Remembered per process by path, size and modification time."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return "missing"
-    key = (str(path), stat.st_size, stat.st_mtime_ns)
-    if key not in _DIGESTS:
-        digest = hashlib.sha256()
-        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-        for file in files:
-            digest.update(str(file.relative_to(path) if file != path else "").encode())
-            with file.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-        _DIGESTS[key] = digest.hexdigest()[:16]
-    return _DIGESTS[key]

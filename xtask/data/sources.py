@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, 
 from xtask.config import DataSource
 from xtask.data import canonical, parsers
 from xtask.data.canonical import Bitext
+from xtask.data.errors import MissingDataError
+from xtask.data.languages import ISO3
 from xtask.data.readers import MalformedDataError
 
 if TYPE_CHECKING:
@@ -49,8 +51,6 @@ HOW_TO_GET = {
 }
 
 
-class MissingDataError(FileNotFoundError):
-    """A dataset the run needs is not where the config says; the message says how to get it."""
 
 
 class SplitUnavailable(MissingDataError):
@@ -222,13 +222,6 @@ class DataContext:
 
 
 # ISO 639-3 codes of LASER's Tatoeba file names and google/xtreme's tatoeba configs.
-ISO3 = {
-    "af": "afr", "ar": "ara", "bg": "bul", "bn": "ben", "de": "deu", "el": "ell", "es": "spa", "et": "est",
-    "eu": "eus", "fa": "pes", "fi": "fin", "fr": "fra", "he": "heb", "hi": "hin", "hu": "hun", "id": "ind",
-    "it": "ita", "ja": "jpn", "jv": "jav", "ka": "kat", "kk": "kaz", "ko": "kor", "ml": "mal", "mr": "mar",
-    "nl": "nld", "pt": "por", "ru": "rus", "sw": "swh", "ta": "tam", "te": "tel", "th": "tha", "tl": "tgl",
-    "tr": "tur", "ur": "urd", "vi": "vie", "zh": "cmn",
-}
 
 
 def _features(kind: str) -> datasets.Features:
@@ -257,7 +250,7 @@ _READ_CACHE: "OrderedDict[Tuple[Any, ...], Any]" = OrderedDict()
 READ_CACHE_SIZE = 16
 
 
-def read(task: Any, ctx: DataContext, split: str, lang: str = "en") -> Any:
+def read_split(task: Any, ctx: DataContext, split: str, lang: str = "en") -> Any:
     """``split`` of ``task`` in ``lang``: canonical rows (a ``datasets.Dataset``) or a Bitext.
     The last few reads are kept in this process: a split several parts of a cell need (the
     English dev set that selects checkpoints and is evaluated; MNLI inside ANLI+ and on its own)
@@ -297,7 +290,7 @@ def _read(task: Any, ctx: DataContext, split: str, lang: str) -> Any:
         raise ValueError(f"task {task.name!r} has no split {split!r}; its splits are {list(task.splits)}")
     source_task = owner(task, ctx, split, lang)
     if source_task is not task:
-        return source_task.read(ctx, split, lang)
+        return read_split(source_task, ctx, split, lang)
     split = task.split_aliases.get(split, split)
     if lang in task.lacks_split.get(split, ()):
         raise SplitUnavailable(f"{task.name} has no {split} split for {lang} in its benchmark's release "
@@ -305,7 +298,7 @@ def _read(task: Any, ctx: DataContext, split: str, lang: str) -> Any:
     if task.parts:
         import datasets
 
-        return datasets.concatenate_datasets([get_task(part).read(ctx, split, lang) for part in task.parts])
+        return datasets.concatenate_datasets([read_split(get_task(part), ctx, split, lang) for part in task.parts])
     if task.local_root is None and ctx.source == DataSource.hub:
         return _read_hub(task, ctx, split, lang)
     if task.local_root is None and ctx.source == DataSource.files:
@@ -345,12 +338,14 @@ def read_selection(task: Any, ctx: DataContext) -> Optional[Any]:
     without that file means no selection (the last checkpoint is kept), said in the log."""
     from xtask.tasks import get_task
 
+    if not task.has_selection_set:
+        return None
     selector = get_task(task.selection_task) if task.selection_task else task
     if ctx.files is not None and not ctx.files.has(selector.name, "dev", "en"):
         log.info("%s: the data=files mapping has no %s dev en: no checkpoint selection, the last one is kept",
                  task.name, selector.name)
         return None
-    return selector.read(ctx, "dev", "en")
+    return read_split(selector, ctx, "dev", "en")
 
 
 def evaluation_languages(task: Any, requested: Any, ctx: DataContext, split: str) -> Tuple[List[str], Dict[str, str]]:

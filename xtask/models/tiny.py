@@ -236,10 +236,3 @@ def ensure_tiny_model(arch: TinyArchitecture, cache_root: Path) -> Path:
         (staging / COMPLETE_MARKER).write_text("ok\n")
         staging.rename(dest)
     return dest
-
-
-def pretrained_path(model_cfg: Any, cache_root: Path) -> str:
-    """Hub id / local folder of the pretrained model a cell starts from."""
-    if model_cfg.pretrained:
-        return str(model_cfg.pretrained)
-    return str(ensure_tiny_model(TinyArchitecture(**model_cfg.tiny), cache_root))

@@ -31,6 +31,7 @@ from typing import Any, Dict, List, Optional
 import numpy as np
 
 from xtask.atomic import write_json_atomic
+from xtask.data.sources import read_split
 
 
 def _device() -> Any:
@@ -47,23 +48,19 @@ def _peak_memory_mb(device: Any) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def _phase(cfg: Any, phase: str) -> tuple:
-    """(data context, task, train config) of the phase to measure."""
-    from xtask.pipeline.cell import target_hp
-    from xtask.data.sources import DataContext
-    from xtask.pipeline.intermediate import MULTITASK
-    from xtask.tasks import NO_INTERMEDIATE, TaskKind, intermediate_task, target_task
+def _phase(plan: Any, phase: str) -> tuple:
+    """(task, effective train plan) of the phase of a cell's plan to measure."""
+    from xtask.tasks import TaskKind, intermediate_task
 
-    ctx = DataContext.from_config(cfg.data)
+    ctx = plan.data
     if phase == "inter":
-        if cfg.inter.name in (NO_INTERMEDIATE, MULTITASK):
-            raise SystemExit(f"--phase inter needs a single intermediate task (inter={cfg.inter.name}); "
-                             "e.g. inter=mnli")
-        return ctx, intermediate_task(cfg.inter.name).resolve(ctx), cfg.train.inter
-    task = target_task(cfg.target.name).resolve(ctx)
+        if plan.phase1 is None or plan.phase1.is_mixture:
+            raise SystemExit(f"--phase inter needs a single intermediate task (inter={plan.inter}); e.g. inter=mnli")
+        return intermediate_task(plan.phase1.tasks[0]).resolve(ctx), plan.phase1.hp
+    task = plan.target.resolve(ctx)
     if task.kind == TaskKind.retrieval:
         raise SystemExit(f"target {task.name} does not train (retrieval scores the encoder): nothing to measure")
-    return ctx, task, target_hp(cfg)
+    return task, plan.phase2.hp
 
 
 def measure(cfg: Any, phase: str = "target", steps: int = 10, warmup: int = 2) -> Dict[str, Any]:
@@ -71,39 +68,42 @@ def measure(cfg: Any, phase: str = "target", steps: int = 10, warmup: int = 2) -
     import torch
     from transformers import AutoTokenizer
 
-    from xtask.pipeline.formats import format_for
-    from xtask.models.tiny import pretrained_path
+    from xtask.models.registry import pretrained_path
     from xtask.pipeline.batching import GroupedSampler, feature_lengths
+    from xtask.pipeline.formats import format_for
     from xtask.pipeline.training import TrainKnobs, cap_examples, fit_max_length, speed_knobs
+    from xtask.plan.resolve import resolve
 
-    ctx, task, hp = _phase(cfg, phase)
-    init_from = pretrained_path(cfg.model, Path(cfg.paths.cache))
+    plan = resolve(cfg)
+    ctx, seed = plan.data, plan.seed
+    task, hp = _phase(plan, phase)
+    init_from = pretrained_path(plan.model, plan.run.cache)
     tokenizer = AutoTokenizer.from_pretrained(init_from)
     hp = fit_max_length(hp, tokenizer)
     fmt = format_for(task)
     device = _device()
-    knobs = TrainKnobs.from_config(cfg)
+    knobs = TrainKnobs.from_plan(plan)
     on = speed_knobs(hp, knobs, device.type == "cuda")  # what a training run of this config uses here
     grouped = bool(hp.group_by_length)
-    train_set = cap_examples(task.read(ctx, "train", "en"), hp.max_train_examples, cfg.seed)  # as finetune does
+    train_set = cap_examples(read_split(task, ctx, "train", "en"), hp.max_train_examples, seed)  # as finetune does
     # Grouped batches are cut from mega-batches of 50 batches (HF's order): encode that many so the
     # timed batches have the lengths a run's batches have.
     needed = hp.batch_size * max(steps + warmup, 50 if grouped else 0)
-    sample = train_set.shuffle(seed=cfg.seed).select(range(min(len(train_set), needed)))
+    sample = train_set.shuffle(seed=seed).select(range(min(len(train_set), needed)))
     features = fmt.encode_for_training(sample, tokenizer, task, hp, knobs.feature_cache)
     if len(features) < hp.batch_size:
         raise SystemExit(f"{task.name}: only {len(features)} training features, fewer than one batch of {hp.batch_size}")
     collate = fmt.collator(tokenizer)
-    order = (GroupedSampler(feature_lengths(features), hp.batch_size * max(int(hp.grad_accum), 1), cfg.seed).order(0)
+    order = (GroupedSampler(feature_lengths(features), hp.batch_size * max(int(hp.grad_accum), 1), seed).order(0)
              if grouped else list(range(len(features))))
     rows = [features[i] for i in order]
     batches = [collate(rows[i : i + hp.batch_size]) for i in range(0, len(rows) - hp.batch_size + 1, hp.batch_size)]
     if len(batches) > steps + warmup:  # evenly spread over the epoch's batches, in a seeded order
         count = steps + warmup
         picked = np.unique(((np.arange(count) + 0.5) * len(batches) / count).astype(int))
-        batches = [batches[i] for i in np.random.default_rng(cfg.seed).permutation(picked)]
+        batches = [batches[i] for i in np.random.default_rng(seed).permutation(picked)]
 
-    torch.manual_seed(cfg.seed)
+    torch.manual_seed(seed)
     model = fmt.load_model(init_from, task).to(device)
     model.train()
     if on["tf32"]:
@@ -156,7 +156,7 @@ def measure(cfg: Any, phase: str = "target", steps: int = 10, warmup: int = 2) -
     per_epoch = math.ceil(len(train_set) * len(features) / max(len(sample), 1) / hp.batch_size)
     micro_batches = int(hp.max_steps) * accum if int(hp.max_steps) > 0 else math.ceil(per_epoch * float(hp.epochs))
     return {
-        "phase": phase, "task": task.name, "model": cfg.model.name, "device": str(device),
+        "phase": phase, "task": task.name, "model": plan.model.name, "device": str(device),
         "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
         "bf16": on["bf16"], "knobs": knob_summary(on, hp, knobs), "batch_size": int(hp.batch_size),
         "max_length": int(hp.max_length), "padding": padding,

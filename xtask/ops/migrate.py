@@ -109,7 +109,10 @@ def migrate(path: Path, dry_run: bool = False) -> MigrationReport:
     moved: Dict[Path, Path] = {}
     for found in store.find([Path(path)]):
         folder = found.folder
-        if not found.found or (folder / records.SPEC_FILE).exists():
+        if not found.found:
+            continue
+        if (folder / records.SPEC_FILE).exists():
+            _rekey(folder, report, moved, dry_run)
             continue
         legacy = _legacy(folder)
         if legacy is None:
@@ -143,6 +146,54 @@ def migrate(path: Path, dry_run: bool = False) -> MigrationReport:
     if moved:
         _repoint(Path(path), moved)
     return report
+
+
+# A setting the keys of schema 2 named but the code did not honour: cells computed with it were
+# computed without it (model.revision never reached from_pretrained), so they are marked stale.
+UNHONOURED = ("model", "revision")
+
+
+def _rekey(folder: Path, report: MigrationReport, moved: Dict[Path, Path], dry_run: bool) -> None:
+    """A cell written under keys of records schema 2 (an allowlist of inputs) gets the key of its
+    plan (:mod:`xtask.plan.identity`), from the resolved config its spec keeps; the same
+    computation, so its results stay current, except where schema 2 keyed a setting the code
+    did not honour (``model.revision``): stale. Its intermediate encoder entry is renamed too."""
+    from xtask.pipeline.cell import plan_cell
+    from xtask.store import encoders
+
+    spec = records.read_spec(folder)
+    if not isinstance(spec, records.CellSpec) or spec.schema >= records.SCHEMA or not spec.config:
+        return
+    try:
+        planned = plan_cell(_config(spec.config, folder.parent), check=False)
+    except Exception as err:
+        report.failed.append((folder.name, f"{type(err).__name__}: {err}"))
+        return
+    new_spec = planned.spec
+    new_spec.created = spec.created
+    unhonoured = (spec.config.get(UNHONOURED[0]) or {}).get(UNHONOURED[1])
+    new_spec.versions = ({phase: 1 for phase in new_spec.versions} if unhonoured else dict(spec.versions))
+    new = folder.parent / planned.folder.name
+    if new != folder and new.exists():
+        report.left.append((folder.name, f"{new.name} exists already"))
+        return
+    report.moved.append((folder.name, new.name))
+    if dry_run:
+        return
+    cache = Path(str((spec.config.get("paths") or {}).get("cache") or folder.parent.parent / "cache"))
+    if spec.inter_key and new_spec.inter_key and spec.inter_key != new_spec.inter_key:
+        old_entry = encoders.entry_path(cache, spec.inter, spec.inter_key)
+        new_entry = encoders.entry_path(cache, spec.inter, new_spec.inter_key)
+        if old_entry.is_dir() and not new_entry.exists():
+            old_entry.rename(new_entry)
+    results = records.read_results(folder)
+    if isinstance(results, Results):
+        results.key, results.versions = new_spec.key, dict(new_spec.versions)
+        store.write_results(folder, results)
+    store.write_spec(folder, new_spec)
+    if new != folder:
+        folder.rename(new)
+        moved[folder.resolve()] = new.resolve()
 
 
 def _repoint(root: Path, moved: Dict[Path, Path]) -> None:

@@ -42,13 +42,19 @@ class PlannedCell:
     planned: Any = field(default=None, repr=False)  # xtask.pipeline.cell.Planned
     # Builds the cell's OmegaConf config on first use of ``cfg`` (planning reads a plain copy).
     build: Optional[Callable[[], Any]] = field(default=None, repr=False, compare=False)
+    _cfg: Any = field(default=None, repr=False, compare=False)
 
     @property
     def cfg(self) -> Any:
         """The cell's composed config, as ``launch.py`` would see it (an OmegaConf DictConfig)."""
-        if self.build is not None:
-            self.planned.cfg, self.build = self.build(), None
-        return self.planned.cfg
+        if self._cfg is None and self.build is not None:
+            self._cfg, self.build = self.build(), None
+        return self._cfg
+
+    @property
+    def plan(self) -> Any:
+        """The cell's :class:`xtask.plan.cellplan.CellPlan`."""
+        return self.planned.plan
 
     @property
     def cell_dir(self) -> Path:
@@ -124,6 +130,10 @@ class _Composer:
     def __init__(self) -> None:
         self._composed: Dict[Tuple[str, ...], Any] = {}
         self._outside: Dict[Tuple[Tuple[str, ...], str], Any] = {}
+        self._trees: Dict[bool, Dict[Tuple[str, ...], Any]] = {}
+        self._plains: Dict[Tuple[str, ...], Any] = {}
+        self._converted: Dict[str, Any] = {}
+        self._converter: Any = None
 
     def compose(self, overrides: List[Any]) -> Any:
         """A fresh config (the caller may change it)."""
@@ -142,6 +152,96 @@ class _Composer:
                 return copy.deepcopy(self._get([o.input_line for o in overrides]))
             cfg[group] = alone[group]
         return cfg
+
+    def _split(self, overrides: List[Any]) -> Optional[Tuple[List[str], Dict[str, str]]]:
+        """(fixed lines, group -> choice line), or None when a group is chosen twice."""
+        fixed = [o.input_line for o in overrides if _flat_choice(o) is None]
+        choices: Dict[str, str] = {}
+        for override in overrides:
+            group = _flat_choice(override)
+            if group is not None:
+                if group in choices:
+                    return None
+                choices[group] = override.input_line
+        return fixed, choices
+
+    def unresolved(self, overrides: List[Any]) -> Any:
+        """The job's config as an unresolved plain tree (for its interpolations), assembled from
+        the compositions :meth:`compose` would use, without copying a config."""
+        split = self._split(overrides)
+        if split is None or any(not self._separable(split[0], group, line) for group, line in split[1].items()):
+            from omegaconf import OmegaConf
+
+            return OmegaConf.to_container(self.compose(overrides), resolve=False)
+        fixed, choices = split
+        tree = dict(self._tree(tuple(fixed), resolve=False))
+        for group, line in choices.items():
+            tree[group] = self._tree(tuple(fixed + [line]), resolve=False)[group]
+        return tree
+
+    def resolved(self, overrides: List[Any]) -> Optional[Any]:
+        """The job's resolved config as a read-only :class:`xtask.config.PlainConfig` made of the
+        resolved compositions' subtrees (shared, never copied), or None when it cannot be
+        assembled that way (a group chosen twice, an interpolation that reads a chosen group from
+        outside it, a composition that does not resolve): then the caller composes it whole."""
+        from xtask.config import PlainConfig
+
+        split = self._split(overrides)
+        if split is None:
+            return None
+        fixed, choices = split
+        base = self._plain(tuple(fixed))
+        if base is None:
+            return None
+        out = dict(base)
+        for group, line in choices.items():
+            alone = self._plain(tuple(fixed + [line]))
+            if alone is None or not self._separable(fixed, group, line) or self._read_from_outside(fixed, group):
+                return None
+            out[group] = alone[group]
+        return PlainConfig(out)
+
+    def _separable(self, fixed: List[str], group: str, line: str) -> bool:
+        return self._outside_of(fixed, group) == self._outside_of(fixed + [line], group)
+
+    def _read_from_outside(self, fixed: List[str], group: str) -> bool:
+        """Whether an interpolation outside ``group``'s subtree reads a value inside it."""
+        outside = self._outside_of(fixed, group) or {}
+        text = _interpolations(outside)
+        return f"{group}." in text or "${" + group + "}" in text
+
+    def _tree(self, key: Tuple[str, ...], resolve: bool) -> Any:
+        from omegaconf import OmegaConf
+
+        cache = self._trees.setdefault(resolve, {})
+        if key not in cache:
+            cache[key] = OmegaConf.to_container(self._get(list(key)), resolve=resolve, enum_to_str=True,
+                                                throw_on_missing=resolve)
+        return cache[key]
+
+    def _plain(self, key: Tuple[str, ...]) -> Optional[Any]:
+        """A composition resolved into PlainConfig nodes, once; None when it does not resolve."""
+        from xtask.config import plain_config
+
+        if key not in self._plains:
+            try:
+                self._plains[key] = plain_config(self._tree(key, resolve=True))
+            except Exception:  # a missing value or a broken interpolation: composed whole, failing as it would
+                self._plains[key] = None
+        return self._plains[key]
+
+    def converted(self, override: Any) -> Any:
+        """The value as the typed config holds it once set (``lr=1`` on a float field is 1.0): a
+        value's conversion depends on its key's type alone, the same in every composition."""
+        from omegaconf import OmegaConf
+
+        if override.input_line not in self._converted:
+            if self._converter is None:
+                self._converter = copy.deepcopy(next(iter(self._composed.values())))
+            _set_values(self._converter, [override])
+            value = OmegaConf.select(self._converter, override.get_key_element(), throw_on_missing=True)
+            self._converted[override.input_line] = _as_container(value)
+        return self._converted[override.input_line]
 
     def _get(self, lines: List[str]) -> Any:
         key = tuple(lines)
@@ -208,36 +308,27 @@ def _as_container(value: Any) -> Any:
 
 
 class _Template:
-    """The jobs that differ only in values set after resolving: one composition, resolved once."""
+    """The jobs that differ only in values set after resolving: one composition, resolved once.
+    ``compose()`` makes a fresh OmegaConf config of the composition (only when a job's config is
+    asked for, or to resolve it when ``resolved`` was not assembled)."""
 
-    def __init__(self, cfg: Any) -> None:
+    def __init__(self, compose: Callable[[], Any], resolved: Optional[Any] = None) -> None:
         from omegaconf import OmegaConf
 
         from xtask.config import plain_config
 
-        # Its late values change from job to job (converting them): each job's config is a copy
-        # with all of its own set, and all jobs of a template set the same keys.
-        self.cfg = cfg
-        self._converted: Dict[str, Any] = {}
-        try:
-            self.resolved: Any = plain_config(OmegaConf.to_container(cfg, resolve=True, enum_to_str=True,
-                                                                     throw_on_missing=True))
-        except Exception:  # a missing value or a broken interpolation: each cell the slow way, failing as it would
-            self.resolved = None
+        self.compose = compose
+        self.resolved: Any = resolved
+        if resolved is None:
+            try:
+                self.resolved = plain_config(OmegaConf.to_container(compose(), resolve=True, enum_to_str=True,
+                                                                    throw_on_missing=True))
+            except Exception:  # a missing value or a broken interpolation: each cell the slow way, failing as it would
+                self.resolved = None
 
     def build(self, late: List[Any]) -> Any:
         """The OmegaConf config of a job of this template."""
-        return _set_values(copy.deepcopy(self.cfg), late)
-
-    def converted(self, override: Any) -> Any:
-        """The value as the typed config holds it once set (``lr=1`` on a float field is 1.0)."""
-        from omegaconf import OmegaConf
-
-        if override.input_line not in self._converted:
-            _set_values(self.cfg, [override])
-            value = OmegaConf.select(self.cfg, override.get_key_element(), throw_on_missing=True)
-            self._converted[override.input_line] = _as_container(value)
-        return self._converted[override.input_line]
+        return _set_values(self.compose(), late)
 
 
 def _plan_jobs(jobs: List[List[str]]) -> Iterator[Tuple[List[str], Any, Optional[Callable[[], Any]]]]:
@@ -246,7 +337,6 @@ def _plan_jobs(jobs: List[List[str]]) -> Iterator[Tuple[List[str], Any, Optional
     in plain values share a composition; values no interpolation reads are set on its resolved
     plain copy (:class:`xtask.config.PlainConfig`), so planning a cell reads plain dicts."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
-    from omegaconf import OmegaConf
 
     from xtask.config import ConfigError, with_values
     from xtask.pipeline.cell import plan_cell
@@ -255,7 +345,6 @@ def _plan_jobs(jobs: List[List[str]]) -> Iterator[Tuple[List[str], Any, Optional
     lines: Dict[str, Any] = {}  # Hydra's parser takes ~1 ms per line: each distinct line once
     composer = _Composer()
     interpolations_of: Dict[Tuple[str, ...], str] = {}
-    spare: Dict[Tuple[str, ...], Any] = {}  # a composition made for its interpolations, not yet a template's
     templates: Dict[Tuple[str, ...], _Template] = {}
     for job in jobs:
         for line in job:
@@ -265,25 +354,31 @@ def _plan_jobs(jobs: List[List[str]]) -> Iterator[Tuple[List[str], Any, Optional
         structural = [o for o in parsed if not _is_plain_value(o)]
         signature = tuple(o.input_line for o in structural)
         if signature not in interpolations_of:
-            spare[signature] = composer.compose(structural)
-            interpolations_of[signature] = _interpolations(OmegaConf.to_container(spare[signature], resolve=False))
+            interpolations_of[signature] = _interpolations(composer.unresolved(structural))
         early, late = [], []
         for override in (o for o in parsed if _is_plain_value(o)):
             (late if _set_after_resolving(override, interpolations_of[signature]) else early).append(override)
         key = signature + tuple(o.input_line for o in early) + tuple(o.get_key_element() for o in late)
         if key not in templates:
-            composed = spare.pop(signature) if signature in spare else composer.compose(structural)
-            templates[key] = _Template(_set_values(composed, early))
+            # Without values that interpolations read, the job's resolved config is assembled from
+            # resolved compositions (no copy); otherwise it is composed and resolved whole.
+            assembled = composer.resolved(structural) if not early else None
+            templates[key] = _Template(partial(_composed_with, composer, structural, early), assembled)
         template = templates[key]
         build = partial(template.build, late)
         try:
             if template.resolved is None:
-                yield job, plan_cell(build()), None
+                cfg = build()
+                yield job, plan_cell(cfg), (lambda cfg=cfg: cfg)
             else:
-                cfg = with_values(template.resolved, {o.get_key_element(): template.converted(o) for o in late})
+                cfg = with_values(template.resolved, {o.get_key_element(): composer.converted(o) for o in late})
                 yield job, plan_cell(cfg), build
         except ConfigError as err:
             yield job, err, None
+
+
+def _composed_with(composer: _Composer, structural: List[Any], early: List[Any]) -> Any:
+    return _set_values(composer.compose(structural), early)
 
 
 def expand(overrides: Sequence[str]) -> List[List[str]]:
@@ -325,12 +420,12 @@ def plan(overrides: Sequence[str]) -> List[PlannedCell]:
             if isinstance(planned, ConfigError):
                 problems.setdefault(str(planned), []).append(" ".join(job))
                 continue
-            cfg = planned.cfg
+            plan = planned.plan
             state = store.view(planned.folder).state.value
             entry = None
             if planned.inter_key is not None:
-                entry = encoders.entry_path(Path(cfg.paths.cache), cfg.inter.name, planned.inter_key)
-            cells.append(PlannedCell(job, planned.folder, state, cfg.inter.name, planned.target.name, cfg.model.name,
+                entry = encoders.entry_path(plan.run.cache, plan.inter, planned.inter_key)
+            cells.append(PlannedCell(job, planned.folder, state, plan.inter, plan.target.name, plan.model.name,
                                      entry, planned, build))
     if problems:
         raise ConfigError("\n".join(f"{message}\n    in {len(where)} cell(s), e.g. {where[0]}" for message, where in problems.items()))
@@ -344,8 +439,8 @@ def check_data(cells: List[PlannedCell]) -> Tuple[int, List[str]]:
     file and line. For a login node, before a grid goes to the cluster."""
     from tqdm.auto import tqdm
 
-    from xtask.data.sources import owner
-    from xtask.pipeline.intermediate import mixture_tasks
+    from xtask.data.sources import owner, read_selection, read_split
+    from xtask.pipeline.intermediate import phase1_tasks
     from xtask.pipeline.preflight import Reader
     from xtask.tasks import get_task
     from xtask.store import encoders
@@ -357,19 +452,20 @@ def check_data(cells: List[PlannedCell]) -> Tuple[int, List[str]]:
         if cell.state in ("done", "stale"):
             continue
         planned = cell.planned
-        ctx, target, split = planned.ctx, planned.target.resolve(planned.ctx), str(getattr(cell.cfg.target.eval_split, "value", cell.cfg.target.eval_split))
+        plan = planned.plan
+        ctx, target, split = plan.data, plan.target.resolve(plan.data), plan.phase2.eval_split
         source = digest(str(ctx))
         for lang in planned.languages:
-            reads.setdefault((source, target.name, split, lang), partial(target.read, ctx, split, lang))
+            reads.setdefault((source, target.name, split, lang), partial(read_split, target, ctx, split, lang))
         needs = [target] if target.retrieval is None else []
-        if cell.inter_entry is not None and not encoders.is_complete(cell.inter_entry):
-            needs += reader(f"{cell.inter} mixture", partial(mixture_tasks, cell.cfg.inter, ctx)) or []
+        if cell.inter_entry is not None and not encoders.is_complete(cell.inter_entry) and plan.phase1 is not None:
+            needs += reader(f"{cell.inter} mixture", partial(phase1_tasks, plan.phase1, ctx)) or []
         for task in needs:  # keyed by the task whose data it is (xnli's training set is MNLI's)
             trainer = owner(task, ctx, "train", "en")
             selector = get_task(task.selection_task) if task.selection_task else task
-            reads.setdefault((source, trainer.name, "train", "en"), partial(task.read, ctx, "train", "en"))
+            reads.setdefault((source, trainer.name, "train", "en"), partial(read_split, task, ctx, "train", "en"))
             if task.has_selection_set:
-                reads.setdefault((source, selector.name, "dev", "en"), partial(task.read_selection_set, ctx))
+                reads.setdefault((source, selector.name, "dev", "en"), partial(read_selection, task, ctx))
     for key, read in tqdm(list(reads.items()), desc="checking data", unit="split", leave=False):
         reader(" ".join(key[1:]), read)
     return len(reads), list(dict.fromkeys(reader.problems))
@@ -386,7 +482,8 @@ def summarize(cells: List[PlannedCell], costs: Dict[str, Any], force: bool = Fal
     another model's)."""
     from xtask.store import encoders as cache
 
-    to_run = [c for c in cells if force or c.state not in ("done", "stale")]
+    # Seed-free cells of several seeds are one computation (one folder): counted once.
+    to_run = list({c.folder: c for c in cells if force or c.state not in ("done", "stale")}.values())
     entries = {c.inter_entry for c in to_run if c.inter_entry is not None}
     needed = {e for e in entries if force or not cache.is_complete(e)}
     models = sorted({c.model for c in cells})

@@ -24,16 +24,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
-from omegaconf import DictConfig
-
 from xtask import __version__, tracking
-from xtask.config import to_container, validate
-from xtask.data.sources import DataContext, evaluation_languages
+from xtask.data.sources import DataContext
+from xtask.plan.cellplan import CellPlan
+from xtask.plan.resolve import resolve
 from xtask.store import cells as store
-from xtask.store import identity
 from xtask.store.cells import State
+from xtask.store.identity import cell_name
 from xtask.store.records import CellSpec, Results, TargetScores
-from xtask.tasks import MULTITASK, NO_INTERMEDIATE, TaskSpec, intermediate_task, target_task
+from xtask.tasks import TaskSpec
 
 log = logging.getLogger(__name__)
 
@@ -42,52 +41,55 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 @dataclass
 class Planned:
-    """A composed cell, resolved: its identity and folder, before anything runs."""
+    """A cell, resolved: its plan, identity and folder, before anything runs."""
 
-    cfg: Any
-    ctx: DataContext
-    target: TaskSpec
-    languages: List[str]
-    left_out: Dict[str, str]
+    plan: CellPlan
     inter_key: Optional[str]
     spec: CellSpec
     folder: Path
 
+    # Views of the plan that callers read often.
+    @property
+    def target(self) -> TaskSpec:
+        return self.plan.target
 
-def plan_cell(cfg: DictConfig, check: bool = True) -> Planned:
-    """Check the config (``check``) and resolve the cell's task, languages, identity and folder
-    (cheap: no model, no data read beyond what identifies it)."""
-    if check:
-        validate(cfg)
-    ctx = DataContext.from_config(cfg.data)
-    target = target_task(cfg.target.name)
-    if cfg.inter.name not in (NO_INTERMEDIATE, MULTITASK):
-        intermediate_task(cfg.inter.name)
-    split = split_of(cfg)
-    languages, left_out = evaluation_languages(target, _languages(cfg.target.languages), ctx, split)
-    inter_inputs = identity.inter_inputs(cfg, ctx) if cfg.inter.name != NO_INTERMEDIATE else None
-    inter_key = identity.versioned(inter_inputs, "inter") if inter_inputs is not None else None
-    inputs = identity.cell_inputs(cfg, ctx, target, languages, identity.digest(inter_inputs) if inter_inputs else None)
-    baseline = identity.cell_inputs(cfg, ctx, target, languages, None)
-    key = identity.digest(inputs)
+    @property
+    def languages(self) -> List[str]:
+        return list(self.plan.languages)
+
+    @property
+    def left_out(self) -> Dict[str, str]:
+        return dict(self.plan.left_out)
+
+    @property
+    def ctx(self) -> DataContext:
+        return self.plan.data
+
+
+def plan_cell(cfg: Any, check: bool = True) -> Planned:
+    """Resolve the composed config into the cell's plan (checking it, ``check``), and from the
+    plan its identity and folder (cheap: no model, no data read beyond what identifies it)."""
+    return plan_of(resolve(cfg, check=check))
+
+
+def plan_of(plan: CellPlan) -> Planned:
+    """The identity and folder of a resolved cell."""
+    from xtask.plan import identity
+
+    keys = identity.keys(plan)
+    key, inter_key = keys["key"], keys["inter_key"]
     spec = CellSpec(
-        key=key, model=str(cfg.model.name), inter=str(cfg.inter.name), setting=identity.setting_label(cfg.inter),
-        target=target.name, seed=int(cfg.seed), versions=identity.cell_versions(cfg, target), inputs=inputs,
-        inter_key=inter_key, inter_inputs=inter_inputs, baseline_key=identity.digest(baseline),
-        group=identity.group_of(inputs, inter_inputs), config=to_container(cfg),
+        key=key, model=plan.model.name, inter=plan.inter, setting=plan.setting, target=plan.target.name,
+        seed=plan.seed, versions=identity.cell_versions(plan), inputs=keys["inputs"],
+        inter_key=inter_key, inter_inputs=keys["phase1_inputs"], baseline_key=keys["baseline_key"],
+        group=keys["group"], config=plan.config, seed_free=plan.seed_free,
     )
-    folder = store.locate(Path(cfg.paths.cells), identity.cell_name(spec.model, spec.inter, spec.target, spec.seed, key))
-    return Planned(cfg, ctx, target, languages, left_out, inter_key, spec, folder)
+    name = cell_name(spec.model, spec.inter, spec.target, None if plan.seed_free else spec.seed, key)
+    return Planned(plan, inter_key, spec, store.locate(plan.run.cells, name))
 
 
-def _languages(value: Any) -> Any:
-    from omegaconf import ListConfig
-
-    return list(value) if isinstance(value, (list, ListConfig)) else value
-
-
-def split_of(cfg: Any) -> str:
-    return str(getattr(cfg.target.eval_split, "value", cfg.target.eval_split))
+def split_of(plan: CellPlan) -> str:
+    return plan.phase2.eval_split
 
 
 @dataclass
@@ -102,14 +104,18 @@ class Outcome:
     message: str = ""
 
 
-def run_cell(cfg: DictConfig, planned: Optional[Planned] = None) -> Outcome:
-    """Run one cell, or skip it as its state says (see :func:`xtask.store.cells.view`)."""
+def run_cell(cfg: Any = None, planned: Optional[Planned] = None) -> Outcome:
+    """Run one cell (from its composed config, or already planned), or skip it as its state
+    says (see :func:`xtask.store.cells.view`)."""
     started = time.time()
     planned = planned or plan_cell(cfg)
     folder = planned.folder
     lock = store.CellLock(folder)
+    # A seed-free cell is one computation for every seed of a grid: another job holding it is
+    # computing this very result, so wait for it rather than skip.
+    wait = planned.plan.run.on_busy == "wait" or planned.plan.seed_free
     try:
-        lock.acquire(wait=_value(cfg.on_busy) == "wait")
+        lock.acquire(wait=wait)
     except store.Busy as busy:
         log.warning("%s: skipped (on_busy=wait waits for it)", busy)
         return Outcome(folder, "busy", message=str(busy))
@@ -122,31 +128,27 @@ def run_cell(cfg: DictConfig, planned: Optional[Planned] = None) -> Outcome:
         lock.release()
 
 
-def _value(value: Any) -> Any:
-    return getattr(value, "value", value)
-
-
 def _run_locked(planned: Planned, started: float) -> Outcome:
-    cfg, folder = planned.cfg, planned.folder
+    run, folder = planned.plan.run, planned.folder
     current = store.view(folder)
-    if not cfg.force:
+    if not run.force:
         if current.state == State.done:
             log.info("cell %s is done: skipped (force=true recomputes it)", folder.name)
             return Outcome(folder, "skipped", current.score, current.results)
-        if current.state == State.stale and not cfg.recompute_stale:
+        if current.state == State.stale and not run.recompute_stale:
             log.warning("cell %s is stale (%s): kept; recompute_stale=true recomputes it", folder.name, current.problem)
             return Outcome(folder, "skipped_stale", current.score, current.results)
-        if current.state == State.failed and not cfg.retry_failed:
+        if current.state == State.failed and not run.retry_failed:
             log.warning("cell %s failed before (%s): skipped; rerun it with retry_failed=true", folder.name, current.problem)
             return Outcome(folder, "skipped_failed", message=current.problem)
-    if cfg.force or current.state in (State.stale, State.damaged):
+    if run.force or current.state in (State.stale, State.damaged):
         if current.state == State.damaged:
             log.warning("cell %s: %s; recomputing it", folder.name, current.problem)
         _clear(folder)
     resuming = current.state in (State.interrupted, State.lost) and any(folder.glob("*/trainer/checkpoint-*"))
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "results.json").unlink(missing_ok=True)  # never leave an old result beside a new run
-    attempts = (current.status.attempts if current.status is not None and not cfg.force else 0) + 1
+    attempts = (current.status.attempts if current.status is not None and not run.force else 0) + 1
     planned.spec.created = time.time()
     try:
         store.write_spec(folder, planned.spec)
@@ -160,7 +162,7 @@ def _run_locked(planned: Planned, started: float) -> Outcome:
 
     preemption.install()
     try:
-        with torch_threads(planned.cfg.train.cpu_threads):
+        with torch_threads(run.cpu_threads):
             results = _compute(planned, started, attempts)
         store.write_results(folder, results)
         store.write_status(folder, "done", attempts=attempts, since=started, score=results.scores.average)
@@ -226,17 +228,17 @@ def _compute(planned: Planned, started: float, attempts: int) -> Results:
     from xtask.pipeline.preflight import read_cell_data
     from xtask.store import encoders
 
-    cfg, ctx, target, folder = planned.cfg, planned.ctx, planned.target, planned.folder
-    target = target.resolve(ctx)
-    entry = (encoders.entry_path(Path(cfg.paths.cache), cfg.inter.name, planned.inter_key)
+    plan, folder = planned.plan, planned.folder
+    target = plan.target.resolve(plan.data)
+    entry = (encoders.entry_path(plan.run.cache, plan.inter, planned.inter_key)
              if planned.inter_key is not None else None)
-    needs_inter = entry is not None and (cfg.force or not encoders.is_complete(entry))
-    data = read_cell_data(cfg, ctx, target, planned.languages, needs_inter)
-    init_from = pretrained_path(cfg.model, Path(cfg.paths.cache))
+    needs_inter = entry is not None and (plan.run.force or not encoders.is_complete(entry))
+    data = read_cell_data(plan, target, needs_inter)
+    init_from = pretrained_path(plan.model, plan.run.cache)
     timings: Dict[str, float] = {}
     phases: Dict[str, Any] = {}
     if entry is not None:
-        phase1 = intermediate_encoder(cfg, ctx, init_from, entry, data.inter)
+        phase1 = intermediate_encoder(plan, init_from, entry, data.inter)
         init_from = str(phase1.encoder_dir)
         phases["inter"] = {**phase1.metrics, "cache": phase1.how, "entry": entry.name, "cache_dir": str(entry)}
         timings["inter_s"] = phase1.metrics.get("seconds", 0.0) if phase1.how in ("built", "rebuilt") else 0.0
@@ -245,7 +247,7 @@ def _compute(planned: Planned, started: float, attempts: int) -> Results:
     import dataclasses
 
     cell_record = {k: v for k, v in dataclasses.asdict(planned.spec).items() if k != "config"}
-    with tracking.phase_run(cfg, run_id, "target", f"{folder.name}-target", tracking.tags_for(cfg),
+    with tracking.phase_run(plan, run_id, "target", f"{folder.name}-target", tracking.tags_for(plan),
                             extra={"xtask_cell": cell_record}) as run:
         scores = _target_phase(planned, target, data, init_from, phases, timings,
                                report_to="wandb" if run is not None else "none")
@@ -256,7 +258,7 @@ def _compute(planned: Planned, started: float, attempts: int) -> Results:
     timings["total_s"] = time.time() - started
     return Results(
         key=planned.spec.key, versions=planned.spec.versions, scores=scores, phases=phases, timings=timings,
-        environment={**versions(), **store.job_info(), "attempts": attempts, "sweep": str(cfg.sweep_name),
+        environment={**versions(), **store.job_info(), "attempts": attempts, "sweep": plan.run.sweep_name,
                      "slurm_restarts": store.slurm_restarts()},
         started_from=init_from,
     )
@@ -271,56 +273,48 @@ def _target_phase(planned: Planned, target: TaskSpec, data: Any, init_from: str,
     from xtask.pipeline.retrieval import score_retrieval
     from xtask.pipeline.training import PhaseRun, TrainKnobs, finetune
 
-    cfg, ctx, folder = planned.cfg, planned.ctx, planned.folder
-    split = split_of(cfg)
+    plan, folder = planned.plan, planned.folder
+    phase2 = plan.phase2
+    split = phase2.eval_split
     eval_started = time.time()
-    if target.retrieval:
-        scores = score_retrieval(target, init_from, ctx, data.evaluation, split, cfg.model, target_hp(cfg), folder,
-                                 cfg.seed)
+    if phase2.retrieval is not None:
+        scores = score_retrieval(target, init_from, plan.data, data.evaluation, split, phase2.retrieval, folder,
+                                 plan.seed)
     else:
-        phase2 = finetune(
+        assert phase2.hp is not None
+        result = finetune(
             task=target, train_set=data.train, dev_set=data.selection,
-            run=PhaseRun(init_from, folder / "target", target_hp(cfg), cfg.seed, cfg.model.bf16, report_to,
-                         f"{folder.name}-target", TrainKnobs.from_config(cfg)),
+            run=PhaseRun(init_from, folder / "target", phase2.hp, plan.seed, phase2.precision.bf16, report_to,
+                         f"{folder.name}-target", TrainKnobs.from_plan(plan)),
         )
-        phases["target"] = {"task": target.name, "trained_on": target.train_task or target.name, **phase2.metrics}
-        timings["target_s"] = phase2.seconds
+        phases["target"] = {"task": target.name, "trained_on": target.train_task or target.name, **result.metrics}
+        timings["target_s"] = result.seconds
         eval_started = time.time()
-        scores = evaluate_languages(phase2, target, data.evaluation, split, phase2.hp, cfg.seed, folder,
+        scores = evaluate_languages(result, target, data.evaluation, split, result.hp, plan.seed, folder,
                                     majority_tag(data.train))
-    scores.left_out = dict(planned.left_out)
+    scores.left_out = dict(plan.left_out)
     timings["eval_s"] = time.time() - eval_started
     return scores
 
 
-def target_hp(cfg: DictConfig) -> Any:
-    """Phase 2's train config, with the target's own max_length when it sets one, and the
-    effective batch ``train.target_effective_batch`` gives the target's kind (accumulation)."""
-    from xtask.config import with_values
-    from xtask.pipeline.training import with_effective_batch
-
-    hp = cfg.train.target
-    if cfg.target.max_length is not None:
-        hp = with_values(hp, {"max_length": cfg.target.max_length})
-    return with_effective_batch(hp, cfg.train.target_effective_batch.get(target_task(cfg.target.name).kind.value))
-
-
-def intermediate_encoder(cfg: DictConfig, ctx: DataContext, init_from: str, entry: Path, data: Dict[str, Any]) -> Any:
+def intermediate_encoder(plan: CellPlan, init_from: str, entry: Path, data: Dict[str, Any]) -> Any:
     """The phase-1 encoder from the shared cache, trained by this job if nobody has yet."""
     from xtask.pipeline.intermediate import run_intermediate
     from xtask.store import encoders
 
+    assert plan.phase1 is not None
+
     def build(out_dir: Path) -> Dict[str, Any]:
         # One W&B run per shared encoder (its cache key), whichever cell happens to train it.
         run_id = f"inter-{entry.name}"
-        with tracking.phase_run(cfg, run_id, "inter", entry.name, tracking.tags_for(cfg)[:2] + [f"seed:{cfg.seed}"]) as run:
-            result = run_intermediate(cfg, ctx, init_from, out_dir, "wandb" if run is not None else "none", run_id, data)
+        with tracking.phase_run(plan, run_id, "inter", entry.name, tracking.tags_for(plan)[:2] + [f"seed:{plan.seed}"]) as run:
+            result = run_intermediate(plan, init_from, out_dir, "wandb" if run is not None else "none", run_id, data)
             tracking.log_summary(run, {"inter": result.metrics})
         return {**result.metrics, "seconds": result.seconds}
 
     sweep = sweep_id()
-    found = encoders.ensure(entry, build, force_sweep=sweep if cfg.force else None, sweep=sweep)
-    log.info("intermediate %s: %s (%s)", cfg.inter.name, found.how, entry)
+    found = encoders.ensure(entry, build, force_sweep=sweep if plan.run.force else None, sweep=sweep)
+    log.info("intermediate %s: %s (%s)", plan.inter, found.how, entry)
     return found
 
 

@@ -44,11 +44,12 @@ SUBDIR = "features"
 _tokenizer_ids: Dict[int, Tuple[Any, str]] = {}  # id(tokenizer) -> (weak reference, fingerprint)
 
 
-def cache_dir(cfg: Any) -> Optional[Path]:
-    """``paths.cache/features`` when ``train.feature_cache`` is on, else None (no caching)."""
-    if not bool(cfg.train.feature_cache):
+def cache_dir(run: Any) -> Optional[Path]:
+    """``paths.cache/features`` when ``train.feature_cache`` is on, else None (no caching).
+    ``run``: a cell's :class:`xtask.plan.cellplan.RunSettings`."""
+    if not run.feature_cache:
         return None
-    return Path(cfg.paths.cache).resolve() / SUBDIR
+    return Path(run.cache).resolve() / SUBDIR
 
 
 def _sha(*parts: bytes) -> str:

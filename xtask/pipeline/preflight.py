@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 from xtask.data.readers import MalformedDataError
-from xtask.data.sources import MissingDataError, SplitUnavailable
+from xtask.data.sources import MissingDataError, SplitUnavailable, read_selection, read_split
 
 
 class DataProblems(MissingDataError):
@@ -51,29 +51,30 @@ class Reader:
             raise DataProblems(f"{context}: {len(self.problems)} problem(s) with the data, found before any training:\n{listed}")
 
 
-def read_cell_data(cfg: Any, ctx: Any, target: Any, languages: List[str], needs_inter: bool) -> CellData:
-    from xtask.pipeline.intermediate import mixture_tasks
-
+def read_cell_data(plan: Any, target: Any, needs_inter: bool) -> CellData:
+    """Every split the cell ``plan`` (:class:`xtask.plan.cellplan.CellPlan`) needs; phase 1's
+    only when its encoder must be trained (``needs_inter``)."""
+    ctx, languages, split = plan.data, list(plan.languages), plan.phase2.eval_split
     reader = Reader()
-    split = str(getattr(cfg.target.eval_split, "value", cfg.target.eval_split))
-    evaluation = {lang: reader(f"{target.name} {split} {lang}", lambda lang=lang: target.read(ctx, split, lang))
+    evaluation = {lang: reader(f"{target.name} {split} {lang}", lambda lang=lang: read_split(target, ctx, split, lang))
                   for lang in languages}
     data = CellData(evaluation)
     if target.retrieval == "mining":
         for lang in languages:  # BUCC's threshold is chosen on dev gold
-            reader(f"{target.name} dev {lang}", lambda lang=lang: target.read(ctx, "dev", lang))
+            reader(f"{target.name} dev {lang}", lambda lang=lang: read_split(target, ctx, "dev", lang))
     if target.retrieval is None:
-        data.train = reader(f"{target.name} train en", lambda: target.read(ctx, "train", "en"))
-        data.selection = reader(f"{target.name} selection set (English dev)", lambda: target.read_selection_set(ctx))
-    if needs_inter:
-        from xtask.pipeline.intermediate import training_set
+        data.train = reader(f"{target.name} train en", lambda: read_split(target, ctx, "train", "en"))
+        data.selection = reader(f"{target.name} selection set (English dev)", lambda: read_selection(target, ctx))
+    if needs_inter and plan.phase1 is not None:
+        from xtask.pipeline.intermediate import phase1_tasks, training_set
 
-        tasks = reader("intermediate tasks", lambda: mixture_tasks(cfg.inter, ctx))
-        for task in tasks or []:  # English and/or its translations (translate-train), as phase 1 trains
-            train = reader(f"{task.name} train", lambda task=task: training_set(task, ctx, cfg.inter.translated))
-            dev = reader(f"{task.name} dev", lambda task=task: task.read_selection_set(ctx))
+        phase1 = plan.phase1
+        for task in phase1_tasks(phase1, ctx):  # English and/or its translations (translate-train), as phase 1 trains
+            train = reader(f"{task.name} train", lambda task=task: training_set(task, ctx, phase1.translated))
+            dev = (reader(f"{task.name} dev", lambda task=task: read_selection(task, ctx))
+                   if not phase1.is_mixture else None)  # a mixture selects nothing
             data.inter[task.name] = (train, dev)
-    reader.raise_if_any(f"cell {cfg.inter.name} -> {target.name}")
+    reader.raise_if_any(f"cell {plan.inter} -> {target.name}")
     return data
 
 
@@ -81,7 +82,7 @@ def check_evaluation_data(task: Any, ctx: Any, split: str, languages: List[str])
     """Read ``split`` of every language of ``task``: language -> what ``task.read`` gave; one
     :class:`DataProblems` for all that fail, with the ``target.languages`` that would work."""
     reader = Reader()
-    data = {lang: reader(f"{task.name} {split} {lang}", lambda lang=lang: task.read(ctx, split, lang)) for lang in languages}
+    data = {lang: reader(f"{task.name} {split} {lang}", lambda lang=lang: read_split(task, ctx, split, lang)) for lang in languages}
     if reader.problems:
         present = [lang for lang in languages if data.get(lang) is not None]
         if present:

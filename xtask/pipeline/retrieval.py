@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 from xtask import mining
 from xtask.atomic import write_text_atomic
 from xtask.data.canonical import Bitext
-from xtask.data.sources import DataContext
+from xtask.data.sources import DataContext, read_split
 from xtask.pipeline.chance import chance
 from xtask.pipeline.evaluation import summarize
 from xtask.scoring.files import write_labels
@@ -125,7 +125,7 @@ def _bucc(encoder: Encoder, bitext: Bitext, threshold: float) -> Tuple[List[str]
 
 
 def bucc_threshold(encoder: Encoder, task: Task, ctx: DataContext, lang: str) -> float:
-    dev = task.read(ctx, "dev", lang)
+    dev = read_split(task, ctx, "dev", lang)
     if dev.gold is None:
         raise ValueError(f"{task.name} dev {lang} has no gold pairs: the mining threshold cannot be chosen")
     found = margin_candidates(encoder(dev.src), encoder(dev.tgt))
@@ -134,14 +134,16 @@ def bucc_threshold(encoder: Encoder, task: Task, ctx: DataContext, lang: str) ->
 
 def score_retrieval(
     task: Task, init_from: str, ctx: DataContext, data: Mapping[str, Bitext], split: str,
-    model_cfg: Any, hp: Any, cell_dir: Path, seed: int = 0,
+    settings: Any, cell_dir: Path, seed: int = 0,
 ) -> TargetScores:
     """Score the encoder on ``split`` of each language in ``data`` (language -> its bitext, as
     the cell's preflight read it); ``ctx`` gives BUCC's dev split (its threshold). Tatoeba
     scores a random sample of ``hp.max_eval_examples`` pairs when set (BUCC always the whole
-    corpus: its pairs hide among unpaired sentences)."""
-    layer = int(model_cfg.retrieval_layer)
-    encoder = Encoder(init_from, layer, hp.max_length, hp.eval_batch_size, str(model_cfg.get("retrieval_prefix") or ""))
+    corpus: its pairs hide among unpaired sentences). ``settings``: the cell's
+    :class:`xtask.plan.cellplan.RetrievalPlan` (layer, prefix, max_length, sampling)."""
+    hp = settings
+    layer = int(settings.layer)
+    encoder = Encoder(init_from, layer, settings.max_length, settings.batch_size, settings.prefix)
     languages = list(data)
     per_language: Dict[str, Dict[str, float]] = {}
     sizes: Dict[str, int] = {}

@@ -60,11 +60,13 @@ class TrainKnobs:
     feature_cache: Optional[Path] = None
 
     @classmethod
-    def from_config(cls, cfg: Any) -> "TrainKnobs":
+    def from_plan(cls, plan: Any) -> "TrainKnobs":
+        """From a cell's :class:`xtask.plan.cellplan.CellPlan`."""
         from xtask.pipeline.features import cache_dir
 
-        return cls(bf16=bool(cfg.model.bf16), fp16=bool(cfg.train.fp16), tf32=bool(cfg.train.tf32),
-                   dataloader_workers=int(cfg.train.dataloader_workers), feature_cache=cache_dir(cfg))
+        precision = plan.phase2.precision
+        return cls(bf16=precision.bf16, fp16=precision.fp16, tf32=precision.tf32,
+                   dataloader_workers=plan.run.loader_workers, feature_cache=cache_dir(plan.run))
 
 
 def speed_knobs(hp: Any, knobs: TrainKnobs, on_gpu: bool) -> Dict[str, Any]:
@@ -161,13 +163,11 @@ def finetune(
     init_from, out_dir, hp, seed = run.init_from, run.out_dir, run.hp, run.seed
     from transformers import AutoTokenizer, set_seed
 
-    from omegaconf import OmegaConf
-
     started = time.time()
     fmt = format_for(task)
     if dev_set is None:
         log.info("%s has no English selection set: no evaluation, the last checkpoint is kept", task.name)
-        hp = OmegaConf.merge(hp, {"eval_strategy": "no", "selection": "last"})
+        hp = with_hp(hp, eval_strategy="no", selection="last")
     tokenizer = AutoTokenizer.from_pretrained(init_from)
     hp = fit_max_length(hp, tokenizer)
     set_seed(seed)  # the fresh head's initialisation depends on it
@@ -227,22 +227,33 @@ def with_effective_batch(hp: Any, total: Optional[int]) -> Any:
     return with_values(hp, {"batch_size": micro, "grad_accum": total // micro})
 
 
+def with_hp(hp: Any, **values: Any) -> Any:
+    """``hp`` with ``values`` set: a :class:`xtask.plan.cellplan.TrainPlan` (frozen) is replaced,
+    a config is merged."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(hp):
+        return dataclasses.replace(hp, **values)
+    from omegaconf import OmegaConf
+
+    return OmegaConf.merge(hp, values)
+
+
 def freeze_embeddings(model: Any, hp: Any) -> None:
     """With ``freeze_embeddings``, the input word embeddings are not trained (nor tied outputs)."""
-    if hp.get("freeze_embeddings"):
+    if getattr(hp, "freeze_embeddings", False):
         model.get_input_embeddings().weight.requires_grad_(False)
 
 
 def fit_max_length(hp: Any, tokenizer: Any) -> Any:
     """``hp`` with ``max_length`` lowered to the longest input the model accepts (e.g. QA asks for
     384 tokens, XTREME's window; the tiny CPU model has 128 positions)."""
-    from omegaconf import OmegaConf
-
     limit = int(getattr(tokenizer, "model_max_length", hp.max_length) or hp.max_length)
     if hp.max_length <= limit:
         return hp
     log.info("max_length %d exceeds the model's %d: using %d", hp.max_length, limit, limit)
-    return OmegaConf.merge(hp, {"max_length": limit, "doc_stride": min(hp.doc_stride, limit // 4)})
+    stride = getattr(hp, "doc_stride", None)
+    return with_hp(hp, max_length=limit, **({"doc_stride": min(stride, limit // 4)} if stride is not None else {}))
 
 
 def complete_checkpoint(folder: Path) -> bool:

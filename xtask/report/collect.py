@@ -6,7 +6,7 @@ cells; :func:`xtask.store.cells.find`), with the planned cells a sweep never sta
 finish gets one row with ``lang`` empty.
 
 **What is averaged together.** Cells are averaged only when they differ in the seed alone: the
-``group`` column (see :func:`xtask.store.identity.group_of`). Each group is one entry of the
+``group`` column (see :func:`xtask.plan.identity.keys`). Each group is one entry of the
 transfer matrix. Its row is named by its setting (``mnli``, ``sst2+mlm0.25``, ...) plus every
 other setting that varies among the cells of the same target in the report (e.g.
 ``none [target.languages=[en,de]]``, ``mnli [train.inter.lr=2e-05]``), so a reader sees what

@@ -2,7 +2,7 @@
 
 An intermediate encoder depends on the model, the intermediate task(s) and their data, the
 phase-1 hyper-parameters, the seed and the phase's results version, never on the target
-(:func:`xtask.store.identity.inter_key`). The entry ``paths.cache/intermediate/<inter>-<key>/``
+(:func:`xtask.plan.identity.keys`). The entry ``paths.cache/intermediate/<inter>-<key>/``
 holds ``encoder/``, the phase's metrics and a manifest listing every file with its size and
 SHA-256.
 
@@ -46,7 +46,7 @@ _verified: Dict[Tuple[str, float], bool] = {}  # (entry, manifest mtime) -> veri
 
 
 def entry_path(cache_root: Path, inter: str, key: str) -> Path:
-    """``<cache>/intermediate/<inter>-<key>`` (the key: see xtask.store.identity.inter_key)."""
+    """``<cache>/intermediate/<inter>-<key>`` (the key: see xtask.plan.identity.keys)."""
     return Path(cache_root).resolve() / "intermediate" / f"{inter}-{key}"
 
 

@@ -21,7 +21,9 @@ SPEC_FILE = "spec.json"
 STATUS_FILE = "status.json"
 RESULTS_FILE = "results.json"
 # On-disk layout version of the records (not of what a phase computes: see identity.PHASE_VERSIONS).
-SCHEMA = 2
+# 3: keys are functions of the cell's plan (xtask.plan.identity); ``xtask migrate`` re-keys a
+# store of schema 2.
+SCHEMA = 3
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,9 @@ class CellSpec:
     # Grouping: cells that differ in nothing but the seed share it (reports average over them).
     group: str = ""
     config: Dict[str, Any] = field(default_factory=dict)  # the resolved config, for people
+    # Nothing the cell computes depends on the seed (no training, no sampling): the seeds of a
+    # grid are one computation, reported once as deterministic.
+    seed_free: bool = False
     created: float = 0.0
     schema: int = SCHEMA
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from xtask.data.canonical import Bitext
-from xtask.data.sources import ISO3
+from xtask.data.languages import ISO3
 from xtask.tasks.spec import Hub, Local, Role, TaskKind, TaskSpec
 
 BUCC_LANGUAGES = ("de", "fr", "ru", "zh")

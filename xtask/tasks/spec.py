@@ -168,19 +168,3 @@ class TaskSpec:
         if self.labels_from is None:
             return self
         return dataclasses.replace(self, labels=tuple(self.labels_from(ctx)), labels_from=None)
-
-    # ------------------------------------------------------------------ data
-
-    def read(self, ctx: Any, split: str, lang: str = "en") -> Any:
-        """Canonical rows (or a Bitext) of ``split`` in ``lang`` from the source ``ctx`` names."""
-        from xtask.data.sources import read
-
-        return read(self, ctx, split, lang)
-
-    def read_selection_set(self, ctx: Any) -> Any:
-        """The English dev set that selects checkpoints; None when the task has none."""
-        if not self.has_selection_set:
-            return None
-        from xtask.data.sources import read_selection
-
-        return read_selection(self, ctx)

@@ -108,7 +108,7 @@ def ccg_categories(root: Path) -> Tuple[str, ...]:
 
 
 def _ccg_labels(ctx: Any) -> Tuple[str, ...]:
-    from xtask.data.sources import MissingDataError
+    from xtask.data.errors import MissingDataError
 
     root = ccg_root(ctx)
     if not root.is_dir():
@@ -119,7 +119,7 @@ def _ccg_labels(ctx: Any) -> Tuple[str, ...]:
 def ccg_root(ctx: Any) -> Path:
     """data.ccgbank, or the mini copy's ccg/AUTO under data=mini."""
     from xtask.config import DataSource
-    from xtask.data.sources import MissingDataError
+    from xtask.data.errors import MissingDataError
 
     if ctx.ccgbank:
         return Path(ctx.ccgbank)

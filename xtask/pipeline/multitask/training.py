@@ -25,7 +25,7 @@ from xtask.pipeline.multitask.sampler import TaskSampler
 from xtask.tasks.spec import TaskSpec as Task
 from xtask.pipeline import preemption
 from xtask.pipeline.training import (
-    PhaseResult, PhaseRun, cap_examples, checkpoint_step, fit_max_length, freeze_embeddings, last_checkpoint,
+    PhaseResult, PhaseRun, cap_examples, checkpoint_step, fit_max_length, freeze_embeddings, last_checkpoint, with_hp,
     training_arguments,
 )
 
@@ -115,7 +115,6 @@ def train_mixture(
 ) -> PhaseResult:
     """Train the shared encoder on the mixture. ``probabilities_for(sizes) -> {task: p}``."""
     init_from, out_dir, hp, seed = run.init_from, run.out_dir, run.hp, run.seed
-    from omegaconf import OmegaConf
     from transformers import AutoTokenizer, DataCollatorForLanguageModeling, set_seed
 
     started = time.time()
@@ -149,7 +148,7 @@ def train_mixture(
     log.info("mixture of %s: probabilities %s, %d steps", sorted(sizes), {k: round(v, 3) for k, v in probabilities.items()}, steps)
 
     # No dev-set selection for a mixture: train for the budget and keep the last step.
-    phase_hp = OmegaConf.merge(hp, {"eval_strategy": "no", "selection": "last", "max_steps": steps})
+    phase_hp = with_hp(hp, eval_strategy="no", selection="last", max_steps=steps)
     args = training_arguments(phase_hp, out_dir, seed, knobs, run.report_to, run.run_name)
     args.remove_unused_columns = False
     args.label_names = []
