@@ -86,3 +86,18 @@ def test_the_sweep_report_becomes_one_wandb_run(compose, tmp_path: Path) -> None
     data = json.loads(table.read_text())
     rows = {row[0]: row[1] for row in data["data"]}
     assert data["columns"][:2] == ["inter", "xnli"] and rows["mnli"] == pytest.approx(6.0)
+
+
+def test_log_settings_of_a_sweeps_config_skip_hydras_node() -> None:
+    """At a sweep's end the callback holds the composed config with Hydra's node, which does not
+    resolve outside a job (hydra.job.num): the logging settings are read from the rest."""
+    from hydra import compose, initialize_config_dir
+
+    from xtask.config import register_configs
+    from xtask.tracking import settings_of
+
+    register_configs()
+    with initialize_config_dir(config_dir=str(Path(__file__).resolve().parents[1] / "conf"), version_base="1.3"):
+        cfg = compose(config_name="config", overrides=["logger=wandb", "sweep_name=grid"], return_hydra_config=True)
+    settings = settings_of(cfg)
+    assert settings.sweep_name == "grid" and settings.logger["backend"] == "wandb" and "hydra" not in settings.config

@@ -50,7 +50,9 @@ def settings_of(source: Any) -> LogSettings:
     run = getattr(source, "run", None)
     if run is not None and hasattr(run, "logger"):
         return LogSettings(dict(run.logger), Path(run.outputs), str(run.sweep_name), dict(source.config))
-    config = to_container(source)
+    # A composed config (a sweep's end): its own parts, never Hydra's node (unresolvable outside a job).
+    config = {key: to_container(source[key]) if hasattr(source[key], "keys") else source[key]
+              for key in source.keys() if key != "hydra"}
     return LogSettings(config.get("logger") or {}, Path(config["paths"]["outputs"]), str(config.get("sweep_name")),
                        config)
 

@@ -54,12 +54,18 @@ def facets(spec: Any) -> Dict[str, str]:
     """The settings of a cell a report may name (flat, dotted, non-default), besides its setting
     label, target and seed: phase-2 settings, phase-1 settings, and a digest of each phase's data."""
     inputs = spec.inputs
-    out = {**flatten(inputs.get("target") or {}, "target"), **flatten(inputs.get("hp") or {}, "train.target"),
+    if isinstance(inputs.get("target"), dict):  # keys of records schema 2: the target's settings as a block
+        target = inputs["target"]
+    else:  # a phase-2 plan's inputs (xtask.plan.identity)
+        target = {k: inputs[k] for k in ("languages", "eval_split") if k in inputs}
+    out = {**flatten(target, "target"), **flatten(inputs.get("hp") or {}, "train.target"),
+           **flatten(inputs.get("retrieval") or {}, "retrieval"),
            **flatten(inputs.get("precision") or {}, "precision"), "data": digest(inputs.get("data"), 8),
            "model": digest(_model_identity(spec), 8)}
     inter = spec.inter_inputs or {}
     if inter:
-        variant = {k: v for k, v in (inter.get("inter") or {}).items() if k not in ("name", "mlm", "translated", "sampler", "tasks")}
+        block = inter.get("inter") if isinstance(inter.get("inter"), dict) else {}  # schema 2 kept a block
+        variant = {k: v for k, v in block.items() if k not in ("name", "mlm", "translated", "sampler", "tasks")}
         out.update(flatten(variant, "inter"))
         out.update(flatten(inter.get("hp") or {}, "train.inter"))
         out.update(flatten(inter.get("precision") or {}, "inter_precision"))
@@ -68,7 +74,11 @@ def facets(spec: Any) -> Dict[str, str]:
 
 
 def _model_identity(spec: Any) -> Any:
-    return (spec.inter_inputs or {}).get("model") or (spec.inputs.get("start") or {}).get("pretrained") or {}
+    """The pretrained model's identity, from phase 1's inputs or the cell's start."""
+    model = (spec.inter_inputs or {}).get("model")
+    if isinstance(model, dict) and "identity" in model:  # a phase-1 plan's model part
+        model = model["identity"]
+    return model or (spec.inputs.get("start") or {}).get("pretrained") or {}
 
 
 def report_key(spec: Any) -> str:
