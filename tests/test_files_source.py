@@ -334,7 +334,7 @@ def test_a_whole_cell_on_real_data_sst2_then_udpos(kit: DataContext, run_cell_wi
     task, UD English-EWT train as the target's English data, zero-shot POS tagging of the real
     de/es/ru/zh UD dev sets (target.languages=auto: the mapped ones); then ``xtask score`` on the
     cell's prediction files gives the cell's own numbers."""
-    from xtask.scoring import score_folders
+    from xtask.scoring.xtreme import score_folders
 
     overrides = [
         "inter=sst2", "target=udpos", "data=files", f"data.files={MAPPING}", "logger=none",

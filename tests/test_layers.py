@@ -40,8 +40,13 @@ def import_graph(root: Path = PACKAGE) -> Dict[str, Set[str]]:
             for target in targets:
                 while target and target not in modules:
                     target = target.rpartition(".")[0]
-                if target and target != name:
+                # Importing a module runs its packages' __init__ first: edges to those too.
+                while target and target != name and not name.startswith(target + "."):
                     graph[name].add(target)
+                    target = target.rpartition(".")[0]
+        if path.name == "__init__.py" and "pkgutil.iter_modules" in path.read_text(encoding="utf-8"):
+            # A package that imports its modules by discovery (the task registry) imports them all.
+            graph[name] |= {other for other in modules if other.startswith(name + ".")}
     return graph
 
 
@@ -95,6 +100,12 @@ def test_the_checker_finds_a_circle(tmp_path: Path) -> None:
     (pkg / "c.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from xtask import a\n")
     graph = import_graph(pkg)
     assert cycles(graph) == [["xtask.a", "xtask.inner.b"]]
+    # Through a package's __init__: importing xtask.other.d runs xtask/other/__init__.py, which imports e.
+    (pkg / "other").mkdir()
+    (pkg / "other" / "__init__.py").write_text("from xtask import e\n")
+    (pkg / "other" / "d.py").write_text("")
+    (pkg / "e.py").write_text("from xtask.other import d\n")
+    assert ["xtask.e", "xtask.other"] in cycles(import_graph(pkg))
 
 
 def test_no_import_circles_in_xtask() -> None:

@@ -189,3 +189,12 @@ def test_the_perturbation_check_catches_an_unkeyed_result_field() -> None:
 def test_model_revision_is_part_of_the_key(compose: Any) -> None:
     plans = [_plan(compose, ("model=xlmr_base", "inter=none", "target=xnli", *extra)) for extra in ((), ("model.revision=v2",))]
     assert plans[0].spec.key != plans[1].spec.key
+
+
+def test_plan_counts_a_seed_free_cell_once(tmp_path: Any, capsys: Any) -> None:
+    from xtask.cli import main as xtask_main
+
+    assert xtask_main(["plan", "--list", "inter=none", "target=tatoeba", "seed=1,2,3", f"paths.outputs={tmp_path}"]) == 0
+    out = capsys.readouterr().out
+    assert "cells:                   3 (3 pending); 1 to run" in out
+    assert out.count("the same computation as above") == 2

@@ -14,22 +14,10 @@ from typing import Any, Dict, List, Sequence
 import pytest
 
 from xtask.cli import main as xtask_main
-from xtask.scoring import (
-    TASK_GROUPS,
-    TASK_LANGUAGES,
-    TASKS,
-    ScoringError,
-    accuracy,
-    bucc_f1,
-    mlqa_em_f1,
-    read_label_file,
-    read_squad_file,
-    read_tag_file,
-    score_folders,
-    squad_em_f1,
-    tagging_f1,
-)
-from xtask.scoring.metrics import mixed_segmentation, normalize_mlqa, normalize_squad
+from xtask.scoring.files import ScoringError, read_label_file, read_squad_file, read_tag_file
+from xtask.scoring.metrics import (accuracy, bucc_f1, mixed_segmentation, mlqa_em_f1, normalize_mlqa, normalize_squad,
+                                   squad_em_f1, tagging_f1)
+from xtask.scoring.xtreme import TASK_GROUPS, TASK_LANGUAGES, TASKS, score_folders
 
 
 def _squad(*questions: Dict[str, Any]) -> List[Dict[str, Any]]:

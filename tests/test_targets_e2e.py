@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from xtask.data.sources import MINI_LANGUAGES
-from xtask.scoring import score_folders
+from xtask.scoring.xtreme import score_folders
 from xtask.tasks import TARGET_TASKS
 from xtask.tasks.benchmarks import BENCHMARKS
 

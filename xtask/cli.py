@@ -81,7 +81,8 @@ def _aggregate(args: argparse.Namespace) -> int:
 
 def _score(args: argparse.Namespace) -> int:
     from xtask.atomic import write_json_atomic
-    from xtask.scoring import ScoringError, format_scores, score_folders
+    from xtask.scoring.files import ScoringError
+    from xtask.scoring.xtreme import format_scores, score_folders
 
     try:
         overall, detailed = score_folders(args.predictions, args.labels, args.benchmark, args.partial)

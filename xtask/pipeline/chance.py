@@ -10,34 +10,19 @@ can be read against it (a zero-shot 36 on XNLI means little beside a chance of 3
 
 from __future__ import annotations
 
-from collections import Counter
-from typing import Any, List, Optional, Sequence
+from typing import Any, Optional
 
-from xtask.tasks.spec import TaskKind, TaskSpec
+from xtask.tasks.kinds import kind_of, most_frequent
+from xtask.tasks.spec import TaskSpec
 
 
 def majority_tag(train: Any) -> Optional[str]:
     """The most frequent tag of a tagging training set (None for other data)."""
     if train is None or "tags" not in getattr(train, "column_names", ()):
         return None
-    counts = Counter(tag for tags in train["tags"] for tag in tags)
-    return counts.most_common(1)[0][0] if counts else None
+    return most_frequent(train["tags"])
 
 
 def chance(task: TaskSpec, gold: Any, raw: Any = None, majority: Optional[str] = None) -> Optional[float]:
-    """The chance level of one language's evaluation (None when it cannot be told)."""
-    if task.kind == TaskKind.classification:
-        return 100.0 / len(task.labels) if task.labels else None
-    if task.kind == TaskKind.multiple_choice:
-        choices = len(raw["choices"][0]) if raw is not None and len(raw) else 0
-        return 100.0 / choices if choices else None
-    if task.kind == TaskKind.tagging:
-        if majority is None:
-            return None
-        from xtask.scoring.metrics import tagging_f1
-
-        sentences: List[Sequence[str]] = list(gold)
-        return tagging_f1(sentences, [[majority] * len(s) for s in sentences])["f1"]
-    if task.retrieval == "nearest":
-        return 100.0 / len(gold) if gold else None
-    return 0.0
+    """The chance level of one language's evaluation (None when it cannot be told): its kind's rule."""
+    return kind_of(task).chance(task, gold, raw, majority)

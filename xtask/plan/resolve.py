@@ -28,12 +28,10 @@ from xtask.plan.validate import validate
 from xtask.store.identity import digest
 from xtask.tasks import (INTERMEDIATE_TASKS, MULTITASK, NO_INTERMEDIATE, TaskSpec, get_task, intermediate_task,
                          target_task)
-from xtask.tasks.spec import TaskKind
+from xtask.tasks.kinds import KINDS
 
 # The sampler conf/inter/multitask.yaml sets: cells using it are the plain ``multitask`` row.
 MULTITASK_DEFAULT_STRATEGY = "temperature"
-# Settings only one kind of task reads.
-QA_FIELDS = ("doc_stride", "max_query_length", "max_answer_length", "n_best")
 
 
 def value(node: Any) -> Any:
@@ -254,13 +252,10 @@ def train_plan(hp: Any, kinds: Tuple[str, ...], model: ModelPlan, *, mixture: bo
     if effective_batch:
         batch = min(batch, int(effective_batch))
         accum = int(effective_batch) // batch
-    qa = {}
-    if TaskKind.qa.value in kinds:
-        stride = int(hp.doc_stride)
-        if length < requested:  # as fit_max_length does when the model is shorter than asked
-            stride = min(stride, length // 4)
-        qa = {"doc_stride": stride, "max_query_length": int(hp.max_query_length),
-              "max_answer_length": int(hp.max_answer_length), "n_best": int(hp.n_best)}
+    # Settings only some kinds read (xtask.tasks.kinds.Kind.hp_fields): set for those, unset (unkeyed) elsewhere.
+    own = {name: value(getattr(hp, name)) for kind in kinds for name in KINDS[kind].hp_fields}
+    if "doc_stride" in own and length < requested:  # as fit_max_length does when the model is shorter than asked
+        own["doc_stride"] = min(int(own["doc_stride"]), length // 4)
     return TrainPlan(
         lr=float(hp.lr), epochs=float(hp.epochs), max_steps=int(hp.max_steps), batch_size=batch, grad_accum=accum,
         max_length=length, warmup_ratio=float(hp.warmup_ratio), weight_decay=float(hp.weight_decay),
@@ -270,12 +265,11 @@ def train_plan(hp: Any, kinds: Tuple[str, ...], model: ModelPlan, *, mixture: bo
         # Phase 2 samples each language's evaluation set with it; phase 1 only its selection set.
         max_eval_examples=hp.max_eval_examples if evaluates_languages or eval_strategy != "no" else None,
         freeze_embeddings=bool(hp.freeze_embeddings), group_by_length=bool(hp.group_by_length),
-        tagging_piece=str(value(hp.tagging_piece)) if TaskKind.tagging.value in kinds else None,
         mlm_loader_workers=mlm_workers or None,
         eval_batch_size=int(hp.eval_batch_size), logging_steps=int(hp.logging_steps), save_steps=hp.save_steps,
         checkpoint_minutes=_get(hp, "checkpoint_minutes"), gradient_checkpointing=bool(hp.gradient_checkpointing),
         fused_adamw=bool(hp.fused_adamw), compile=bool(hp.compile), loader_workers=loader_workers,
-        pad_to_multiple_of=_get(hp, "pad_to_multiple_of"), **qa)
+        pad_to_multiple_of=_get(hp, "pad_to_multiple_of"), **own)
 
 
 def _get(node: Any, key: str) -> Any:

@@ -55,7 +55,7 @@ def validate(cfg: Any) -> None:
     :class:`ConfigError` listing every problem (run before any job starts: xtask plan, the
     multirun start, each job)."""
     from xtask.tasks import TARGET_TASKS, intermediate_task
-    from xtask.tasks.spec import TaskKind
+    from xtask.tasks.kinds import trainable_kinds
 
     problems = _phase_problems("train.inter", cfg.train.inter) + _phase_problems("train.target", cfg.train.target)
     inter = cfg.inter
@@ -84,7 +84,7 @@ def validate(cfg: Any) -> None:
                                          f"{target.name} has no language(s) {unknown}; its languages: {', '.join(target.languages)}"))
     if cfg.target.max_length is not None and cfg.target.max_length < 16:
         problems.append(_problem("target.max_length", cfg.target.max_length, "must be >= 16 tokens, or null"))
-    kinds = [k.value for k in TaskKind if k != TaskKind.retrieval]
+    kinds = trainable_kinds()
     for kind, total in (cfg.train.target_effective_batch or {}).items():
         key = f"train.target_effective_batch.{kind}"
         if kind not in kinds:

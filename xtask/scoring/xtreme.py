@@ -35,8 +35,9 @@ from xtask.scoring.files import (
     read_squad_file,
     read_tag_file,
 )
-from xtask.scoring.metrics import Scores, accuracy, bucc_f1, mlqa_em_f1, squad_em_f1, tagging_f1
+from xtask.scoring.metrics import Scores
 from xtask.tasks import TARGET_TASKS
+from xtask.tasks.kinds import kind_of
 from xtask.tasks.benchmarks import BENCHMARKS, DEFAULT_BENCHMARK
 
 Metric = Callable[[Any, Any, str], Scores]
@@ -65,28 +66,24 @@ class TaskSpec:
         return averages["avg_accuracy"]
 
 
-def _ignore_lang(metric: Callable[[Any, Any], Scores]) -> Metric:
-    return lambda labels, predictions, lang: metric(labels, predictions)
+# The prediction and label readers of each submission layout (xtask.tasks.kinds.Kind.submission).
+READERS: Mapping[str, Tuple[Callable[..., Any], Callable[..., Any]]] = {
+    "squad": (read_squad_file, read_qa_predictions),
+    "tag": (read_tag_file, read_tag_file),
+    "jsonl": (read_jsonl_labels, read_jsonl_labels),
+    "label": (read_label_file, read_label_file),
+}
 
 
 def score_spec(name: str) -> TaskSpec:
-    """The scorer's view of a registered target task."""
+    """The scorer's view of a registered target task: its kind's files and scorer."""
     spec = TARGET_TASKS[name]
-    kind, suffix = spec.kind.value, spec.suffix
-    if kind == "qa":
-        read_labels, read_predictions = read_squad_file, read_qa_predictions
-        metric: Metric = mlqa_em_f1 if spec.qa_normalisation == "mlqa" else _ignore_lang(squad_em_f1)
-    elif kind == "tagging":
-        read_labels = read_predictions = read_tag_file
-        metric = _ignore_lang(tagging_f1)
-    else:
-        read_labels = read_predictions = read_jsonl_labels if suffix == "jsonl" else read_label_file
-        metric = _ignore_lang(bucc_f1 if spec.retrieval == "mining" else accuracy)
-    label_set: Optional[Tuple[str, ...]] = None
-    if kind in ("classification", "tagging") and spec.labels:
-        label_set = tuple(spec.labels)
-    return TaskSpec(name, spec.group or kind, tuple(spec.languages), suffix, read_labels, read_predictions, metric,
-                    same_count=kind != "qa" and spec.retrieval != "mining", label_set=label_set)
+    kind = kind_of(spec)
+    read_labels, read_predictions = READERS[kind.submission]
+    # A closed label set is checked where predictions are labels (classification) or tags.
+    label_set = tuple(spec.labels) if kind.name in ("classification", "tagging") and spec.labels else None
+    return TaskSpec(name, spec.group or spec.kind.value, tuple(spec.languages), kind.suffix, read_labels,
+                    read_predictions, kind.scorer(spec), same_count=kind.same_count, label_set=label_set)
 
 
 TASKS: Mapping[str, TaskSpec] = {name: score_spec(name) for name in TARGET_TASKS}

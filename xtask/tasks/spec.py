@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Callable, Dict, FrozenSet, Mapping, Optional, Tuple, Union
 
+from xtask.tasks.kinds import kind_of
+
 
 class TaskKind(str, Enum):
     classification = "classification"
@@ -144,18 +146,13 @@ class TaskSpec:
 
     @property
     def submission(self) -> str:
-        """Its prediction/label files in XTREME's submission layout: squad (QA), tag (tagging),
-        jsonl (XTREME-R's multiple choice), or label (one per line)."""
-        if self.kind == TaskKind.qa:
-            return "squad"
-        if self.kind == TaskKind.tagging:
-            return "tag"
-        return "jsonl" if self.kind == TaskKind.multiple_choice and Role.target in self.roles else "label"
+        """Its prediction/label files in XTREME's submission layout (its kind's)."""
+        return kind_of(self).submission
 
     @property
     def suffix(self) -> str:
         """Extension of its prediction/label files in XTREME's submission layout."""
-        return {"squad": "json", "tag": "tsv", "jsonl": "jsonl", "label": "tsv"}[self.submission]
+        return kind_of(self).suffix
 
     def task_score(self, scores: Mapping[str, float]) -> float:
         """One language's contribution to the task score (XTREME's ``avg_metric``)."""

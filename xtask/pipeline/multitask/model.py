@@ -24,6 +24,7 @@ from typing import AbstractSet, Any, Dict, Mapping, Optional, Set, Tuple
 import torch
 from torch import nn
 
+from xtask.tasks.kinds import KINDS
 from xtask.tasks.spec import TaskKind, TaskSpec as Task
 
 MLM_TASK = "mlm"
@@ -35,13 +36,8 @@ ENCODER_KEYS = "_encoder."  # heads-file prefix of encoder tensors that belong t
 class NoMaskedLMHead(ValueError):
     """``inter.mlm.share > 0`` with a checkpoint that has no pretrained masked-LM head."""
 
-_HEAD_CLASSES = {
-    TaskKind.classification.value: "AutoModelForSequenceClassification",
-    TaskKind.tagging.value: "AutoModelForTokenClassification",
-    TaskKind.qa.value: "AutoModelForQuestionAnswering",
-    TaskKind.multiple_choice.value: "AutoModelForMultipleChoice",
-    MLM_TASK: "AutoModelForMaskedLM",
-}
+# Each kind's head class (xtask.tasks.kinds), and the masked-LM head of an MLM share.
+_HEAD_CLASSES = {**{name: kind.head for name, kind in KINDS.items() if kind.head}, MLM_TASK: "AutoModelForMaskedLM"}
 
 
 def head_spec(task: Task) -> Dict[str, Any]:
