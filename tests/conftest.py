@@ -48,6 +48,23 @@ def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("cache")
 
 
+@pytest.fixture(scope="session")
+def tiny_model(shared_cache: Path) -> Path:
+    """The default tiny model's folder (TinyArchitecture()), built once per session."""
+    from xtask.config import TinyArchitecture
+    from xtask.models.tiny import ensure_tiny_model
+
+    return ensure_tiny_model(TinyArchitecture(), shared_cache)
+
+
+@pytest.fixture(scope="session")
+def tokenizer(tiny_model: Path):
+    """The tiny model's tokenizer."""
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(tiny_model)
+
+
 @pytest.fixture
 def compose(tmp_path: Path, shared_cache: Path) -> Callable[..., object]:
     """compose(*overrides) -> the config launch.py would see, writing under tmp_path."""

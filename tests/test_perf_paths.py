@@ -14,8 +14,7 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
-from xtask.config import ConfigError, PhaseTrainConfig, TinyArchitecture
-from xtask.models.tiny import ensure_tiny_model
+from xtask.config import ConfigError, PhaseTrainConfig
 from xtask.pipeline import batching, features
 from xtask.pipeline.formats import format_for
 from xtask.pipeline.training import TrainKnobs, speed_knobs, training_arguments
@@ -23,15 +22,8 @@ from xtask.tasks import get_task, target_task
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory) -> str:
-    return str(ensure_tiny_model(TinyArchitecture(), tmp_path_factory.mktemp("cache")))
-
-
-@pytest.fixture(scope="module")
-def tokenizer(tiny):
-    from transformers import AutoTokenizer
-
-    return AutoTokenizer.from_pretrained(tiny)
+def tiny(tiny_model: Path) -> str:
+    return str(tiny_model)
 
 
 def _hp(**overrides: Any) -> Any:
