@@ -45,6 +45,7 @@ def test_majority_tag_counts_tags_not_sentences(mini_ctx) -> None:
     assert majority_tag(read(get_task("xnli"), mini_ctx, "train", "en")) is None
 
 
+@pytest.mark.slow
 def test_a_cell_records_its_chance_and_the_matrix_shows_it(run_cell_with, tmp_path, capsys) -> None:
     from xtask.cli import main as xtask_main
     from xtask.report.tables import CHANCE_ROW

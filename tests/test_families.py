@@ -356,6 +356,7 @@ def test_retrieval_encoder_embeds_independently_of_padding(tiny: Dict[str, Path]
 # ----------------------------------------------------------------------------- real e5 and cells
 
 
+@pytest.mark.slow
 def test_e5_has_no_mlm_head_to_continue_and_no_pooler(shared_cache: Path) -> None:
     """multilingual-e5 (BERT, converted offline) is an embedding model: a masked-LM share is
     refused with a clear error instead of training a random LM head; it has no pooler to restore."""

@@ -202,6 +202,7 @@ def _build_in_child(args: tuple) -> int:
     return len(built)
 
 
+@pytest.mark.slow
 def test_parallel_jobs_build_an_entry_once(tiny, tmp_path) -> None:
     with multiprocessing.get_context("spawn").Pool(2) as pool:
         builds = pool.map(_build_in_child, [(tiny, str(tmp_path))] * 2)
@@ -209,6 +210,7 @@ def test_parallel_jobs_build_an_entry_once(tiny, tmp_path) -> None:
     assert len([p for p in tmp_path.iterdir() if p.is_dir()]) == 1
 
 
+@pytest.mark.slow
 def test_second_cell_encodes_nothing(run_cell_with, shared_cache, monkeypatch) -> None:
     from xtask.pipeline.formats.classification import ClassificationFormat
 
@@ -232,6 +234,7 @@ def test_second_cell_encodes_nothing(run_cell_with, shared_cache, monkeypatch) -
 # --------------------------------------------------------------------------- resume
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("group", [True, False])
 def test_a_resumed_run_sees_the_same_batches(group, tiny, tokenizer, tmp_path, mini_ctx) -> None:
     """Preempted in its third epoch and resumed from the checkpoint, a phase trains on the

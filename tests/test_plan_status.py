@@ -46,6 +46,7 @@ def _same_as_composed(cells, compose, tmp_path: Path) -> None:
         assert OmegaConf.to_container(cell.cfg) == OmegaConf.to_container(direct)
 
 
+@pytest.mark.slow
 def test_fast_composition_gives_the_same_cells(tmp_path: Path, compose, shared_cache: Path) -> None:
     """Group choices combined from single compositions, plain values (an int on a float field,
     a list) set on a resolved copy, a value an interpolation reads (paths.outputs), a named sweep."""
@@ -71,6 +72,7 @@ def test_flat_groups_are_the_ones_whose_options_set_only_their_subtree() -> None
     assert not groups & {"sweep", "hydra"}  # sweep files are @package _global_
 
 
+@pytest.mark.slow
 def test_paper_sweep_deduplicates_intermediate_trainings(tmp_path: Path) -> None:
     cells = planner.plan(["+sweep=paper", "model=xlmr_large", f"paths.outputs={tmp_path}"])
     summary = planner.summarize(cells, planner.load_costs())
@@ -232,6 +234,7 @@ def test_bench_refuses_what_does_not_train(capsys) -> None:
     assert "file not found: /nonexistent/" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_plan_checks_the_data_a_grid_needs_before_it_launches(tmp_path: Path, capsys) -> None:
     """--check-data reads each distinct need once: here XTREME's layout with only the mini
     files, so XNLI lacks 6 languages and MNLI's training file is not there; the bundled mini
