@@ -17,6 +17,7 @@ def _options(group: str) -> list[str]:
     return sorted(p.stem for p in (CONF / group).glob("*.yaml"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "group,option", [(g, o) for g in GROUPS for o in _options(g)], ids=lambda v: str(v)
 )

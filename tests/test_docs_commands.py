@@ -119,27 +119,36 @@ def _check_overrides(overrides: Sequence[str], multirun: bool) -> None:
 _COMPOSED: Dict[Tuple[str, ...], object] = {}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _hydra() -> Iterator[None]:
+    """Hydra's compose API over conf/, initialised once for the module's many compositions."""
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    from xtask.config import register_configs
+
+    register_configs()
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(REPO / "conf"), version_base="1.3"):
+        yield
+    GlobalHydra.instance().clear()
+
+
 def _compose(overrides: Sequence[str], with_hydra: bool = False):
     """The config launch.py composes for these overrides, validated; a problem fails the test,
     naming it (each distinct job is composed once per session)."""
     job = tuple(overrides)
     if job not in _COMPOSED:
-        from hydra import compose, initialize_config_dir
-        from hydra.core.global_hydra import GlobalHydra
+        from hydra import compose
 
-        from xtask.config import register_configs, validate
+        from xtask.config import validate
 
-        register_configs()
-        GlobalHydra.instance().clear()
         try:
-            with initialize_config_dir(config_dir=str(REPO / "conf"), version_base="1.3"):
-                cfg = compose(config_name="config", overrides=list(job))
+            cfg = compose(config_name="config", overrides=list(job))
             validate(cfg)
             _COMPOSED[job] = cfg
         except Exception as err:  # noqa: BLE001 - Hydra's errors and ours: any of them is the finding
             _COMPOSED[job] = f"{type(err).__name__}: {err}"
-        finally:
-            GlobalHydra.instance().clear()
     assert not isinstance(_COMPOSED[job], str), f"launch.py {' '.join(job)}\n{_COMPOSED[job]}"
     return _COMPOSED[job]
 

@@ -186,6 +186,7 @@ def test_every_head_builds_from_a_saved_encoder_and_keeps_it_exactly(tiny: Dict[
                    for k in info["missing_keys"]), (kind, info["missing_keys"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("start", ["xlmr", "xlmr-with-pooler", "bert", "bert-no-pooler", "deberta_v2"])
 def test_phase_two_pooler_is_the_same_whatever_phase_one_was(pooler_variants: Dict[str, Path], start: str,
                                                             tmp_path: Path) -> None:

@@ -95,6 +95,7 @@ def _raw(name: str, ctx: Any) -> tuple:
     return task, raw.select(range(min(len(raw), 40)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,kind", CASES)
 def test_sorted_prediction_keeps_every_row_aligned(name, kind, tiny, tokenizer, tmp_path, mini_ctx, monkeypatch) -> None:
     """Length-sorted prediction (less padding) gives each row the prediction the plain

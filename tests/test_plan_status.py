@@ -83,6 +83,7 @@ def test_paper_sweep_deduplicates_intermediate_trainings(tmp_path: Path) -> None
     assert summary["gpu_hours"]["total"] > 0
 
 
+@pytest.mark.slow
 def test_a_model_without_costs_gets_no_estimate(tmp_path: Path, capsys) -> None:
     """Priced with another model's costs, a grid's GPU-hours would be a wrong number: none instead."""
     cells = planner.plan(["inter=mnli", "target=xnli", "model=xlmr_large", "model.name=my_local_model",
@@ -173,6 +174,7 @@ def _timed_cell(root: Path, inter: str, target: str, seed: int, inter_s: float, 
     store.write_results(folder, results)
 
 
+@pytest.mark.slow
 def test_costs_are_medians_of_measured_jobs_and_price_a_plan(tmp_path: Path, capsys) -> None:
     """Three mnli trainings of 2, 3 and 10 hours -> median 3; a cell that took its encoder from
     the cache adds no intermediate time; target time = phase 2 + evaluation."""
