@@ -20,6 +20,14 @@ CONF = REPO / "conf"
 REALDATA = REPO.parent / "shared" / "realdata"
 
 
+def config_options(group: str) -> List[str]:
+    """The options of a config group (conf/GROUP/*.yaml), sorted."""
+    return sorted(p.stem for p in (CONF / group).glob("*.yaml"))
+
+
+SWEEPS: List[str] = sorted(p.stem for p in (REPO / "sweeps").glob("*.yaml"))  # the named sweeps
+
+
 def require(ok: bool, reason: str) -> None:
     """Skip when a prerequisite is absent (``../shared/realdata``, optional packages), but fail
     under CI=true: nothing may skip there."""

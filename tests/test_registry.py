@@ -5,7 +5,7 @@ from __future__ import annotations
 from xtask.scoring.xtreme import TASK_GROUPS
 import yaml
 
-from conftest import CONF
+from conftest import CONF, config_options
 from xtask.tasks import INTERMEDIATE_TASKS, MULTITASK, NO_INTERMEDIATE, TARGET_TASKS, TASKS, TaskKind
 from xtask.tasks.benchmarks import BENCHMARKS
 
@@ -50,16 +50,12 @@ def test_every_task_read_by_another_is_registered() -> None:
             assert other is None or other in TASKS, (spec.name, other)
 
 
-def _options(group: str) -> set:
-    return {p.stem for p in (CONF / group).glob("*.yaml")}
-
-
 def test_config_options_are_the_registered_tasks() -> None:
     """A task needs its conf/ option and an option its task (docs/extending.md)."""
-    assert _options("target") == set(TARGET_TASKS)
-    assert _options("inter") == set(INTERMEDIATE_TASKS) | {NO_INTERMEDIATE, MULTITASK}
+    assert set(config_options("target")) == set(TARGET_TASKS)
+    assert set(config_options("inter")) == set(INTERMEDIATE_TASKS) | {NO_INTERMEDIATE, MULTITASK}
     for group in ("target", "inter"):
-        for option in _options(group):
+        for option in config_options(group):
             assert yaml.safe_load((CONF / group / f"{option}.yaml").read_text())["name"] == option, (group, option)
 
 
@@ -80,7 +76,7 @@ def test_every_encoder_family_has_a_tiny_build() -> None:
     from xtask.config import EncoderFamily, TinyArchitecture
 
     built = set()
-    for option in _options("model"):
+    for option in config_options("model"):
         model = yaml.safe_load((CONF / "model" / f"{option}.yaml").read_text())
         if model.get("pretrained") is None and "tiny" in model:
             built.add(model["tiny"].get("family", TinyArchitecture().family.value))
