@@ -328,3 +328,16 @@ def test_the_readme_is_a_door() -> None:
     assert len(lines) <= 200, f"README.md has {len(lines)} lines: move the detail to docs/"
     for page in ("architecture", "extending"):
         assert f"(docs/{page}.md)" in "\n".join(lines)
+
+
+def test_the_configuration_reference_lists_every_option() -> None:
+    from conftest import config_options
+
+    rows = {}
+    for line in (REPO / "docs" / "configuration.md").read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.split("|")]
+        if len(cells) > 3 and re.fullmatch(r"`[\w/]+`", cells[1]):
+            rows[cells[1].strip("`")] = set(re.findall(r"`(\w+)`", cells[2]))
+    for group in ("model", "inter", "target", "data", "train", "logger"):
+        assert rows.get(group) == set(config_options(group)), f"docs/configuration.md, row {group}"
+    assert rows.get("hydra/launcher", set()) | {"basic"} >= set(config_options("hydra/launcher"))
