@@ -341,3 +341,25 @@ def test_the_configuration_reference_lists_every_option() -> None:
     for group in ("model", "inter", "target", "data", "train", "logger"):
         assert rows.get(group) == set(config_options(group)), f"docs/configuration.md, row {group}"
     assert rows.get("hydra/launcher", set()) | {"basic"} >= set(config_options("hydra/launcher"))
+
+
+def _first_column(page: str, header: str) -> set:
+    """The backticked names in the first column of the table whose header row starts with ``header``."""
+    names, inside = set(), False
+    for line in (REPO / "docs" / page).read_text(encoding="utf-8").splitlines():
+        if line.startswith(f"| {header} |"):
+            inside = True
+        elif inside and line.startswith("|"):
+            names |= set(re.findall(r"`(\w+)`", line.split("|")[1]))
+        elif inside:
+            break
+    return names
+
+
+def test_the_tables_of_sweeps_and_tasks_are_complete() -> None:
+    from conftest import SWEEPS
+    from xtask.tasks import INTERMEDIATE_TASKS, MULTITASK, NO_INTERMEDIATE, TARGET_TASKS
+
+    assert _first_column("grids.md", "sweep") == set(SWEEPS)
+    assert _first_column("tasks.md", "target") == set(TARGET_TASKS)
+    assert _first_column("tasks.md", "`inter=`") == set(INTERMEDIATE_TASKS) | {NO_INTERMEDIATE, MULTITASK}
