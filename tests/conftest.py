@@ -20,6 +20,14 @@ CONF = REPO / "conf"
 REALDATA = REPO.parent / "shared" / "realdata"
 
 
+def config_options(group: str) -> List[str]:
+    """The options of a config group (conf/GROUP/*.yaml), sorted."""
+    return sorted(p.stem for p in (CONF / group).glob("*.yaml"))
+
+
+SWEEPS: List[str] = sorted(p.stem for p in (REPO / "sweeps").glob("*.yaml"))  # the named sweeps
+
+
 def require(ok: bool, reason: str) -> None:
     """Skip when a prerequisite is absent (``../shared/realdata``, optional packages), but fail
     under CI=true: nothing may skip there."""
@@ -46,6 +54,23 @@ TINY_BUDGET: List[str] = [
 def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One model cache for the whole session: the tiny model is built once."""
     return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="session")
+def tiny_model(shared_cache: Path) -> Path:
+    """The default tiny model's folder (TinyArchitecture()), built once per session."""
+    from xtask.config import TinyArchitecture
+    from xtask.models.tiny import ensure_tiny_model
+
+    return ensure_tiny_model(TinyArchitecture(), shared_cache)
+
+
+@pytest.fixture(scope="session")
+def tokenizer(tiny_model: Path):
+    """The tiny model's tokenizer."""
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(tiny_model)
 
 
 @pytest.fixture

@@ -162,6 +162,7 @@ def test_best_per_target_by_hand(full: Path) -> None:
     assert "XTREME score, best intermediate task per target: 70.6 (none: 60.6; gain +10.0)" in report.best_md
 
 
+@pytest.mark.slow
 def test_written_files_png_latex_markdown(full: Path, tmp_path: Path) -> None:
     out = tmp_path / "report"
     (report,) = aggregate.run(_long(full), out)
@@ -246,6 +247,7 @@ def test_bundled_paper_numbers_load_and_map_to_our_names() -> None:
     assert math.isnan(value[("mnli", "xnli")][0])  # the paper's own table: not transcribed
 
 
+@pytest.mark.slow
 def test_compare_puts_the_papers_numbers_beside_ours(full: Path, tmp_path: Path) -> None:
     theirs = tmp_path / "paper.csv"
     theirs.write_text(
@@ -292,6 +294,7 @@ def test_unknown_paper_name_is_an_error(tmp_path: Path, full: Path, capsys) -> N
 # --------------------------------------------------------------------------- CLI
 
 
+@pytest.mark.slow
 def test_cli_prints_matrix_and_best_and_exit_codes(full: Path, tmp_path: Path, capsys) -> None:
     assert xtask_main(["aggregate", str(full)]) == 0  # --out defaults to the first input folder
     out = capsys.readouterr().out
@@ -304,6 +307,7 @@ def test_cli_prints_matrix_and_best_and_exit_codes(full: Path, tmp_path: Path, c
     assert "no cells found" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_parquet_when_pyarrow_is_there(full: Path, tmp_path: Path) -> None:
     pytest.importorskip("pyarrow")
     out = tmp_path / "o"
@@ -596,6 +600,7 @@ def test_a_grid_without_none_borrows_its_twins_from_the_store(store_with_sweep: 
     assert any("no finished inter=none baseline for" in note and "pawsx" in note for note in report.notes)
 
 
+@pytest.mark.slow
 def test_aggregate_borrows_unless_told_not_to(store_with_sweep: Path, tmp_path: Path, capsys) -> None:
     cell = str(_cells(store_with_sweep, "mnli__xnli__tiny__s1")[0])
     assert xtask_main(["aggregate", cell, "--out", str(tmp_path / "a")]) == 0

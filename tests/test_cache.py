@@ -23,6 +23,7 @@ def _key(cfg) -> str:
     return inter_key(cfg, DataContext.from_config(cfg.data))
 
 
+@pytest.mark.slow
 def test_key_ignores_the_target_but_not_the_intermediate_setup(compose) -> None:
     base = _key(compose("inter=mnli", "target=xnli"))
     assert _key(compose("inter=mnli", "target=pawsx")) == base
@@ -77,6 +78,7 @@ def _worker(entry: str, counter: str, results: str) -> None:
         handle.write(json.dumps({"how": found.how, "dir": str(found.encoder_dir)}) + "\n")
 
 
+@pytest.mark.slow
 def test_concurrent_jobs_build_exactly_once(tmp_path: Path) -> None:
     entry, counter, results = tmp_path / "t-abc", tmp_path / "builds", tmp_path / "results"
     ctx = multiprocessing.get_context("spawn")

@@ -45,6 +45,7 @@ def test_majority_tag_counts_tags_not_sentences(mini_ctx) -> None:
     assert majority_tag(read(get_task("xnli"), mini_ctx, "train", "en")) is None
 
 
+@pytest.mark.slow
 def test_a_cell_records_its_chance_and_the_matrix_shows_it(run_cell_with, tmp_path, capsys) -> None:
     from xtask.cli import main as xtask_main
     from xtask.report.tables import CHANCE_ROW
@@ -61,6 +62,7 @@ def test_a_cell_records_its_chance_and_the_matrix_shows_it(run_cell_with, tmp_pa
     assert cells[-1] == ""  # avg: the other eight targets have no chance level here
 
 
+@pytest.mark.slow
 def test_reports_of_cells_without_chance_levels_show_no_chance_row(run_cell_with, capsys) -> None:
     """Results written before chance levels existed read as before (no row, no crash)."""
     import json

@@ -8,17 +8,14 @@ import sys
 import pytest
 from hydra.errors import ConfigCompositionException, MissingConfigException
 
-from conftest import CONF, REPO
+from conftest import REPO, SWEEPS, config_options
 
 GROUPS = ["model", "inter", "target", "data", "train", "logger"]
 
 
-def _options(group: str) -> list[str]:
-    return sorted(p.stem for p in (CONF / group).glob("*.yaml"))
-
-
+@pytest.mark.slow
 @pytest.mark.parametrize(
-    "group,option", [(g, o) for g in GROUPS for o in _options(g)], ids=lambda v: str(v)
+    "group,option", [(g, o) for g in GROUPS for o in config_options(g)], ids=lambda v: str(v)
 )
 def test_every_group_option_composes(compose, group: str, option: str) -> None:
     cfg = compose(f"{group}={option}")
@@ -31,16 +28,16 @@ def test_every_group_option_composes(compose, group: str, option: str) -> None:
         assert node.name == option
 
 
-@pytest.mark.parametrize("sweep", sorted(p.stem for p in (REPO / "sweeps").glob("*.yaml")))
+@pytest.mark.parametrize("sweep", SWEEPS)
 def test_every_sweep_composes(compose, sweep: str) -> None:
     cfg = compose(f"+sweep={sweep}")
     assert cfg.sweep_name == sweep
 
 
-def test_every_group_has_options() -> None:
-    assert {"tiny", "xlmr_base", "xlmr_large"} <= set(_options("model"))
-    assert {"mini", "hub"} <= set(_options("data"))
-    assert {"none", "wandb_offline", "wandb"} <= set(_options("logger"))
+def test_every_group_hasconfig_options() -> None:
+    assert {"tiny", "xlmr_base", "xlmr_large"} <= set(config_options("model"))
+    assert {"mini", "hub"} <= set(config_options("data"))
+    assert {"none", "wandb_offline", "wandb"} <= set(config_options("logger"))
 
 
 def test_cluster_models_point_at_the_hub(compose) -> None:

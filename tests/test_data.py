@@ -180,6 +180,7 @@ def _read_and_tokenize(repo: str, cache_dir: str) -> list:
     return list(zip(encoded["id"], encoded["n"]))
 
 
+@pytest.mark.slow
 def test_concurrent_jobs_share_the_hub_cache_without_writing_derived_files(tmp_path: Path) -> None:
     """Three jobs start together on a cold HF cache: all read the same data, and what they derive
     (filters, tokenization) stays in their memory: no cache-*.arrow files for them to race on."""

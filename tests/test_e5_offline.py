@@ -155,6 +155,7 @@ def test_weights_hash_changes_with_one_value() -> None:
 # ----------------------------------------------------------------------------- the converted folder
 
 
+@pytest.mark.slow
 def test_folder_loads_as_bert_without_missing_or_unexpected_keys(e5_folder: Path) -> None:
     from transformers import AutoModel, BertModel
 
@@ -173,6 +174,7 @@ def test_folder_loads_as_bert_without_missing_or_unexpected_keys(e5_folder: Path
     assert not plain_info["unexpected_keys"]
 
 
+@pytest.mark.slow
 def test_state_dict_check_rejects_a_missing_tensor(e5_folder: Path) -> None:
     from safetensors.torch import load_file
     from transformers import AutoConfig
@@ -186,6 +188,7 @@ def test_state_dict_check_rejects_a_missing_tensor(e5_folder: Path) -> None:
         e5_offline.check_state_dict(config, state)
 
 
+@pytest.mark.slow
 def test_content_id_is_the_hash_of_the_saved_weights(e5_folder: Path) -> None:
     from safetensors.torch import load_file
 
@@ -198,6 +201,7 @@ def test_content_id_is_the_hash_of_the_saved_weights(e5_folder: Path) -> None:
     assert weights_sha256(load_file(str(e5_folder / "model.safetensors"))) == record["weights_sha256"]
 
 
+@pytest.mark.slow
 def test_tokenizer_ids_are_the_bin_files_pieces(e5_tokenizer: Any, e5_file: e5_offline.E5File, engine: Any) -> None:
     assert len(e5_tokenizer) == len(e5_file.pieces) == 250002
     specials = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3, "<mask>": 250001}
@@ -214,6 +218,7 @@ def test_tokenizer_ids_are_the_bin_files_pieces(e5_tokenizer: Any, e5_file: e5_o
     assert e5_tokenizer.convert_ids_to_tokens(hello) == ["<s>", "▁Hello", "▁world", "</s>"]
 
 
+@pytest.mark.slow
 def test_pair_template_is_xlmr(e5_tokenizer: Any) -> None:
     a = e5_tokenizer("Der Hund bellt.", add_special_tokens=False)["input_ids"]
     b = e5_tokenizer("The dog barks.", add_special_tokens=False)["input_ids"]
@@ -227,6 +232,7 @@ def test_pair_template_is_xlmr(e5_tokenizer: Any) -> None:
     assert padded[0][-1] == 1
 
 
+@pytest.mark.slow
 def test_embeddings_match_the_c_engine(e5_model: Any, e5_tokenizer: Any, engine: Any) -> None:
     ours = mean_pooled_embeddings(e5_model, e5_tokenizer, SENTENCES, batch_size=8)
     theirs = engine.query(SENTENCES)
@@ -239,6 +245,7 @@ def test_embeddings_match_the_c_engine(e5_model: Any, e5_tokenizer: Any, engine:
     assert off_diagonal.max() < 0.97
 
 
+@pytest.mark.slow
 def test_tatoeba_deu_eng_top1(e5_model: Any, e5_tokenizer: Any) -> None:
     deu, eng = REALDATA / "tatoeba" / "tatoeba.deu-eng.deu", REALDATA / "tatoeba" / "tatoeba.deu-eng.eng"
     _require(deu.is_file() and eng.is_file(), f"real Tatoeba files not found under {REALDATA}")
@@ -272,6 +279,7 @@ def _hardlinked_copy(src: Path, dest: Path, skip: tuple = ()) -> None:
             os.link(path, dest / path.name)
 
 
+@pytest.mark.slow
 def test_second_call_reuses_the_folder(e5_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = _count_conversions(monkeypatch)
     before = (e5_folder / "model.safetensors").stat().st_mtime_ns
@@ -279,6 +287,7 @@ def test_second_call_reuses_the_folder(e5_folder: Path, monkeypatch: pytest.Monk
     assert calls == [] and (e5_folder / "model.safetensors").stat().st_mtime_ns == before
 
 
+@pytest.mark.slow
 def test_partial_build_is_rebuilt(e5_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     dest = tmp_path / "models" / e5_folder.name
     _hardlinked_copy(e5_folder, dest, skip=(COMPLETE_MARKER,))  # died before its marker
@@ -292,6 +301,7 @@ def test_partial_build_is_rebuilt(e5_folder: Path, tmp_path: Path, monkeypatch: 
     assert json.loads((dest / MODEL_JSON).read_text())["content_id"] == content_id(e5_folder)  # deterministic
 
 
+@pytest.mark.slow
 def test_waiter_reuses_what_the_lock_holder_built(e5_folder: Path, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     from filelock import FileLock

@@ -186,6 +186,7 @@ def test_every_head_builds_from_a_saved_encoder_and_keeps_it_exactly(tiny: Dict[
                    for k in info["missing_keys"]), (kind, info["missing_keys"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("start", ["xlmr", "xlmr-with-pooler", "bert", "bert-no-pooler", "deberta_v2"])
 def test_phase_two_pooler_is_the_same_whatever_phase_one_was(pooler_variants: Dict[str, Path], start: str,
                                                             tmp_path: Path) -> None:
@@ -356,6 +357,7 @@ def test_retrieval_encoder_embeds_independently_of_padding(tiny: Dict[str, Path]
 # ----------------------------------------------------------------------------- real e5 and cells
 
 
+@pytest.mark.slow
 def test_e5_has_no_mlm_head_to_continue_and_no_pooler(shared_cache: Path) -> None:
     """multilingual-e5 (BERT, converted offline) is an embedding model: a masked-LM share is
     refused with a clear error instead of training a random LM head; it has no pooler to restore."""

@@ -7,21 +7,11 @@ import datasets
 import numpy as np
 import pytest
 
-from xtask.config import TinyArchitecture
 from xtask.pipeline.formats.qa import best_spans, encode_windows, squad_json
 from xtask.pipeline.formats.tagging import IGNORE, align_labels, chunk_words
-from xtask.models.tiny import ensure_tiny_model
 from xtask.pipeline.retrieval import best_threshold, margin_candidates, nearest
 from xtask.data.canonical import QA as QA_FEATURES
 from xtask.data.sources import read_split
-
-
-@pytest.fixture(scope="module")
-def tokenizer(tmp_path_factory):
-    from transformers import AutoTokenizer
-
-    path = ensure_tiny_model(TinyArchitecture(), tmp_path_factory.mktemp("cache"))
-    return AutoTokenizer.from_pretrained(path)
 
 
 # (language, context, answer): the answer occurs once, after some text, in several scripts.

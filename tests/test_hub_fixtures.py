@@ -51,6 +51,7 @@ def _load_kwargs(repo_id: str, config: str) -> dict:
     return {"name": config}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("repo_id,config,splits", CASES, ids=[f"{r}:{c}" for r, c, _ in CASES])
 def test_every_split_loads_with_the_hub_columns_and_features(mirror, hf_cache, repo_id, config, splits) -> None:
     features = _schema(repo_id, config).features

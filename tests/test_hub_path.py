@@ -56,6 +56,7 @@ def test_every_hub_dataset_is_read() -> None:
         assert TASKS[name].hub.path in schemas.SCHEMAS, (name, TASKS[name].hub.path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("task,split,lang", READS)
 def test_read_through_the_products_reader(mirror: Path, tmp_path: Path, task: str, split: str, lang: str) -> None:
     spec = get_task(task)

@@ -7,6 +7,8 @@ import dataclasses
 import json
 from pathlib import Path
 
+import pytest
+
 from xtask.pipeline.cell import plan_cell
 from xtask.store import cells as store
 from xtask.store import identity
@@ -64,6 +66,7 @@ def test_editing_one_hub_id_rekeys_only_what_reads_it(compose) -> None:
     assert _keys(compose, *edited, "inter=squad", "target=xnli")[1] != squad_cell[1]
 
 
+@pytest.mark.slow
 def test_a_new_results_version_makes_cells_stale(run_cell_with, monkeypatch, capsys) -> None:
     from xtask.cli import main as xtask_main
 

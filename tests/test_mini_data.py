@@ -14,10 +14,12 @@ from xtask.data.sources import BUNDLED_MINI_ROOT, MINI_LANGUAGES, read_split
 from mini import ccg, choice, english, generate, lexicon, nli, qa, retrieval, tagging
 
 
+@pytest.mark.slow
 def test_bundled_files_match_the_generator() -> None:
     assert generate.check(BUNDLED_MINI_ROOT) == []
 
 
+@pytest.mark.slow
 def test_generator_check_detects_a_changed_file(tmp_path) -> None:
     generate.generate(tmp_path)
     (tmp_path / "xnli" / "dev-en.tsv").write_text("edited\tby\thand\n")
@@ -85,6 +87,7 @@ def test_bundle_stays_small() -> None:  # ~5.4 MB
     assert sum(p.stat().st_size for p in ROOT.rglob("*") if p.is_file()) < 5_500_000
 
 
+@pytest.mark.slow
 def test_cli_check_passes_on_the_bundle() -> None:
     assert generate.main(["--check", "--out", str(ROOT)]) == 0
 

@@ -89,6 +89,7 @@ def test_mixture_with_mlm_trains_and_its_checkpoint_reloads(run_cell_with) -> No
     assert mlm.lm_head.decoder.weight.data_ptr() == reloaded.encoder.embeddings.word_embeddings.weight.data_ptr()
 
 
+@pytest.mark.slow
 def test_default_mixture_reads_each_training_set_once(run_cell_with, monkeypatch, tmp_path: Path) -> None:
     """inter=multitask without a task list sees which tasks have data without reading them;
     each training file is then parsed once (MNLI, inside ANLI+ and on its own, too)."""

@@ -16,13 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REALDATA, REPO, TINY_BUDGET, require
+from conftest import REALDATA, SWEEPS, TINY_BUDGET, require
 from xtask.cli import main as xtask_main
 from xtask.ops import plan as planner
 from xtask.pipeline.cell import run_cell
 
 pytestmark = pytest.mark.slow
-SWEEPS = sorted(p.stem for p in (REPO / "sweeps").glob("*.yaml"))
 
 
 @pytest.mark.parametrize("sweep", SWEEPS)

@@ -14,8 +14,7 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
-from xtask.config import ConfigError, PhaseTrainConfig, TinyArchitecture
-from xtask.models.tiny import ensure_tiny_model
+from xtask.config import ConfigError, PhaseTrainConfig
 from xtask.pipeline import batching, features
 from xtask.pipeline.formats import format_for
 from xtask.pipeline.training import TrainKnobs, speed_knobs, training_arguments
@@ -24,15 +23,8 @@ from xtask.data.sources import read_split
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory) -> str:
-    return str(ensure_tiny_model(TinyArchitecture(), tmp_path_factory.mktemp("cache")))
-
-
-@pytest.fixture(scope="module")
-def tokenizer(tiny):
-    from transformers import AutoTokenizer
-
-    return AutoTokenizer.from_pretrained(tiny)
+def tiny(tiny_model: Path) -> str:
+    return str(tiny_model)
 
 
 def _hp(**overrides: Any) -> Any:
@@ -104,6 +96,7 @@ def _raw(name: str, ctx: Any) -> tuple:
     return task, raw.select(range(min(len(raw), 40)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,kind", CASES)
 def test_sorted_prediction_keeps_every_row_aligned(name, kind, tiny, tokenizer, tmp_path, mini_ctx, monkeypatch) -> None:
     """Length-sorted prediction (less padding) gives each row the prediction the plain
@@ -211,6 +204,7 @@ def _build_in_child(args: tuple) -> int:
     return len(built)
 
 
+@pytest.mark.slow
 def test_parallel_jobs_build_an_entry_once(tiny, tmp_path) -> None:
     with multiprocessing.get_context("spawn").Pool(2) as pool:
         builds = pool.map(_build_in_child, [(tiny, str(tmp_path))] * 2)
@@ -218,6 +212,7 @@ def test_parallel_jobs_build_an_entry_once(tiny, tmp_path) -> None:
     assert len([p for p in tmp_path.iterdir() if p.is_dir()]) == 1
 
 
+@pytest.mark.slow
 def test_second_cell_encodes_nothing(run_cell_with, shared_cache, monkeypatch) -> None:
     from xtask.pipeline.formats.classification import ClassificationFormat
 
@@ -241,6 +236,7 @@ def test_second_cell_encodes_nothing(run_cell_with, shared_cache, monkeypatch) -
 # --------------------------------------------------------------------------- resume
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("group", [True, False])
 def test_a_resumed_run_sees_the_same_batches(group, tiny, tokenizer, tmp_path, mini_ctx) -> None:
     """Preempted in its third epoch and resumed from the checkpoint, a phase trains on the

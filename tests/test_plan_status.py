@@ -46,6 +46,7 @@ def _same_as_composed(cells, compose, tmp_path: Path) -> None:
         assert OmegaConf.to_container(cell.cfg) == OmegaConf.to_container(direct)
 
 
+@pytest.mark.slow
 def test_fast_composition_gives_the_same_cells(tmp_path: Path, compose, shared_cache: Path) -> None:
     """Group choices combined from single compositions, plain values (an int on a float field,
     a list) set on a resolved copy, a value an interpolation reads (paths.outputs), a named sweep."""
@@ -73,6 +74,7 @@ def test_flat_groups_are_the_ones_whose_options_set_only_their_subtree() -> None
     assert not groups & {"sweep", "hydra"}  # sweep files are @package _global_
 
 
+@pytest.mark.slow
 def test_paper_sweep_deduplicates_intermediate_trainings(tmp_path: Path) -> None:
     cells = planner.plan(["+sweep=paper", "model=xlmr_large", f"paths.outputs={tmp_path}"])
     summary = planner.summarize(cells, planner.load_costs())
@@ -83,6 +85,7 @@ def test_paper_sweep_deduplicates_intermediate_trainings(tmp_path: Path) -> None
     assert summary["gpu_hours"]["total"] > 0
 
 
+@pytest.mark.slow
 def test_a_model_without_costs_gets_no_estimate(tmp_path: Path, capsys) -> None:
     """Priced with another model's costs, a grid's GPU-hours would be a wrong number: none instead."""
     cells = planner.plan(["inter=mnli", "target=xnli", "model=xlmr_large", "model.name=my_local_model",
@@ -173,6 +176,7 @@ def _timed_cell(root: Path, inter: str, target: str, seed: int, inter_s: float, 
     store.write_results(folder, results)
 
 
+@pytest.mark.slow
 def test_costs_are_medians_of_measured_jobs_and_price_a_plan(tmp_path: Path, capsys) -> None:
     """Three mnli trainings of 2, 3 and 10 hours -> median 3; a cell that took its encoder from
     the cache adds no intermediate time; target time = phase 2 + evaluation."""
@@ -234,6 +238,7 @@ def test_bench_refuses_what_does_not_train(capsys) -> None:
     assert "file not found: /nonexistent/" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_plan_checks_the_data_a_grid_needs_before_it_launches(tmp_path: Path, capsys) -> None:
     """--check-data reads each distinct need once: here XTREME's layout with only the mini
     files, so XNLI lacks 6 languages and MNLI's training file is not there; the bundled mini

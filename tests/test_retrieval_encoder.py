@@ -47,6 +47,7 @@ def test_sampled_tatoeba_pairs_stay_aligned_and_renumbered() -> None:
     assert sample_pairs(shuffled, 10, seed=3) is shuffled  # not known to be aligned: scored whole
 
 
+@pytest.mark.slow
 def test_a_tatoeba_cell_on_a_sample_of_pairs_is_partial_with_its_chance(run_cell_with) -> None:
     scores = run_cell_with("inter=none", "target=tatoeba", "target.languages=[de,fr]",
                            "train.target.max_eval_examples=20").results.scores

@@ -6,20 +6,11 @@ from __future__ import annotations
 import datasets
 import pytest
 
-from xtask.config import TinyArchitecture
-from xtask.models.tiny import ensure_tiny_model
 from xtask.pipeline.formats.tagging import BLANK_PIECE, IGNORE, TaggingFormat, tag_positions
 from xtask.tasks import get_task
 
 WORDS = ["然而", "，", "這樣", "的", "處理", "也", "衍生", "了", "問題", "。", "Hello", "world"]
 TAGS = ["ADV", "PUNCT", "PRON", "PART", "NOUN", "ADV", "VERB", "AUX", "NOUN", "PUNCT", "INTJ", "NOUN"]
-
-
-@pytest.fixture(scope="module")
-def tokenizer(tmp_path_factory: pytest.TempPathFactory):
-    from transformers import AutoTokenizer
-
-    return AutoTokenizer.from_pretrained(ensure_tiny_model(TinyArchitecture(), tmp_path_factory.mktemp("cache")))
 
 
 def test_tag_positions_by_rule() -> None:
