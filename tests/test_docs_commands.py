@@ -95,7 +95,7 @@ def _check_overrides(overrides: Sequence[str], multirun: bool) -> None:
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from omegaconf import OmegaConf
 
-    from xtask.config import validate
+    from xtask.plan.validate import validate
     from xtask.ops.plan import expand
 
     jobs = expand(list(overrides))
@@ -141,7 +141,7 @@ def _compose(overrides: Sequence[str], with_hydra: bool = False):
     if job not in _COMPOSED:
         from hydra import compose
 
-        from xtask.config import validate
+        from xtask.plan.validate import validate
 
         try:
             cfg = compose(config_name="config", overrides=list(job))
