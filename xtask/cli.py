@@ -67,7 +67,8 @@ def _aggregate(args: argparse.Namespace) -> int:
     long, notes, _ = found
     out = args.out or (Path("outputs") / "aggregate" / args.wandb_group if args.wandb_group else args.paths[0])
     try:
-        reports = aggregate.run(long, out, args.format, args.compare, notes=notes, benchmark=args.benchmark)
+        reports = aggregate.run(long, out, args.format, args.compare, notes=notes, benchmark=args.benchmark,
+                                resamples=args.resamples, baselines=args.baseline)
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -76,7 +77,18 @@ def _aggregate(args: argparse.Namespace) -> int:
         print()
         print(report.best_md)
         print(f"\n(report written to {report.out}{'; paper comparison in compare_paper.md' if report.compare_md else ''})\n")
+        if args.seeds_needed is not None:
+            print(_seeds_needed_text(report, args.seeds_needed))
+            print()
     return 0
+
+
+def _seeds_needed_text(report, delta: float) -> str:
+    from xtask.report import stats, tables
+
+    if report.analysis is None:
+        return "seeds needed: no intervals were computed (--resamples 0, or no finished cell)"
+    return stats.seeds_text(stats.seeds_needed(tables.cell_table(report.long), report.analysis, delta))
 
 
 def _score(args: argparse.Namespace) -> int:
@@ -262,6 +274,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="put Phang et al. (2020)'s numbers (or a CSV in the same layout) beside ours")
     agg.add_argument("--no-borrow", action="store_true",
                      help="do not take the inter=none cells a grid lacks from the cell store beside its cells")
+    agg.add_argument("--resamples", type=int, default=1000,
+                     help="bootstrap resamples of the intervals and tests (default 1000; 0: none)")
+    agg.add_argument("--baseline", action="append", default=[], metavar="ROW",
+                     help="also test every row against ROW (delta_stats.csv; repeatable)")
+    agg.add_argument("--seeds-needed", type=float, default=None, metavar="DELTA",
+                     help="print, per target, the seeds a DELTA-point difference needs at 80%% power")
     agg.add_argument("--wandb-group", default=None, help="read the runs of this W&B group (sweep name) instead; needs W&B online")
     agg.add_argument("--wandb-project", default=None)
     agg.add_argument("--wandb-entity", default=None)

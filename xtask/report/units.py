@@ -1,0 +1,121 @@
+"""A finished cell's evaluation as resampling units: per language, one row per unit (example,
+sentence, question, source sentence) with an additive numerator and denominator, such that the
+language's score over any multiset of units is ``100 * sum(num) / sum(den)``.
+
+Read from the cell's own ``predictions/`` and ``labels/`` files with the scorer's readers and
+the metrics' per-unit terms (:mod:`xtask.scoring.metrics`), so a resample is scored by the same
+rules as XTREME's ``evaluate.py``:
+
+* accuracy (XNLI, PAWS-X, XCOPA, Tatoeba): an example (a Tatoeba query) is a unit, num = correct;
+* span QA (XQuAD, MLQA, TyDiQA): a question, num = (EM + F1) / 2 with XTREME's normalisation;
+* tagging (UD-POS, PAN-X): a sentence, num = 2 x correct entities, den = predicted + gold
+  entities (seqeval's micro F1 of the resampled sentences);
+* BUCC: a source sentence with its pairs, num = 2 x correct pairs, den = predicted + gold pairs
+  (pair-set F1 of the resampled sources).
+
+Nothing here reruns a model; a language without both files has no units (the report says so).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Optional
+
+import numpy as np
+
+from xtask.scoring import metrics
+from xtask.scoring.files import ScoringError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Units:
+    """One (cell, language): the per-unit terms, a digest of its labels file (equal digests =
+    the same evaluation examples, so two cells can be compared example by example) and, when
+    the predictions collapsed to one answer, why (see :func:`collapse`)."""
+
+    num: np.ndarray
+    den: np.ndarray
+    labels_digest: str
+    collapsed: Optional[str] = None
+
+    @property
+    def n(self) -> int:
+        return int(self.num.size)
+
+    def score(self) -> float:
+        den = float(self.den.sum())
+        return 100.0 * float(self.num.sum()) / den if den > 0 else 0.0
+
+
+def files(folder: Path, target: str, lang: str) -> "tuple[Path, Path]":
+    from xtask.tasks import TARGET_TASKS
+
+    name = f"test-{lang}.{TARGET_TASKS[target].suffix}"
+    return Path(folder) / "predictions" / target / name, Path(folder) / "labels" / target / name
+
+
+def load(folder: Path, target: str, lang: str) -> Optional[Units]:
+    """The units of one language of a cell; None when its predictions or labels are not on disk
+    (an unlabelled split, a cell from W&B or an older xtask) or cannot be read (logged)."""
+    from xtask.scoring.xtreme import TASKS as SCORERS
+    from xtask.tasks import TARGET_TASKS
+
+    prediction_file, label_file = files(folder, target, lang)
+    if not (prediction_file.is_file() and label_file.is_file()):
+        return None
+    task, scorer = TARGET_TASKS[target], SCORERS[target]
+    try:
+        predictions = scorer.read_predictions(prediction_file)
+        labels = scorer.read_labels(label_file)
+        digest = hashlib.sha1(label_file.read_bytes()).hexdigest()[:16]
+        if task.kind.value == "qa":
+            _, exact, f1 = metrics.qa_per_question(labels, predictions, lang, task.qa_normalisation, task.unanswerable)
+            num = (np.asarray(exact) + np.asarray(f1)) / 2
+            den = np.ones_like(num)
+        elif task.kind.value == "tagging":
+            correct, guessed, gold = metrics.tagging_counts(labels, predictions)
+            num, den = 2.0 * correct, (guessed + gold).astype(float)
+        elif task.retrieval == "mining":
+            _, correct, guessed, gold = metrics.bucc_counts(labels, predictions)
+            num, den = 2.0 * correct, (guessed + gold).astype(float)
+        else:
+            if len(labels) != len(predictions):
+                raise ValueError(f"{len(predictions)} predictions for {len(labels)} labels")
+            num = (np.asarray(labels, dtype=object) == np.asarray(predictions, dtype=object)).astype(float)
+            den = np.ones_like(num)
+    except (ScoringError, ValueError, OSError) as err:
+        log.warning("%s %s: cannot read its predictions for the intervals: %s", Path(folder).name, lang, err)
+        return None
+    return Units(np.asarray(num, dtype=float), np.asarray(den, dtype=float), digest,
+                 collapse(task.kind.value, task.retrieval, predictions))
+
+
+def collapse(kind: str, retrieval: Optional[str], predictions: object) -> Optional[str]:
+    """Why a language's predictions carry no information (one label for every example, one tag
+    for every token, every answer empty, no pair mined), or None."""
+    if kind == "qa":
+        answers = list(predictions.values())  # type: ignore[union-attr]
+        return "every answer is empty" if answers and not any(a.strip() for a in answers) else None
+    if kind == "tagging":
+        tags = {tag for sentence in predictions for tag in sentence}  # type: ignore[union-attr]
+        return f"one tag ({next(iter(tags))}) for every token" if len(tags) == 1 else None
+    if retrieval == "mining":
+        return "no pair mined" if not any(line.strip() for line in predictions) else None  # type: ignore[union-attr]
+    values = list(predictions)  # type: ignore[call-overload]
+    distinct = set(values)
+    return f"one prediction ({next(iter(distinct))}) for all {len(values)} examples" if len(values) > 1 and len(distinct) == 1 else None
+
+
+def load_cell(folder: Path, target: str, langs: "list[str]") -> Dict[str, Units]:
+    """The units of each of ``langs`` that has both files."""
+    out = {}
+    for lang in langs:
+        units = load(folder, target, lang)
+        if units is not None:
+            out[lang] = units
+    return out
