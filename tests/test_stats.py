@@ -1,0 +1,327 @@
+"""Intervals, paired tests, learned-nothing marks and seeds needed (xtask.report.stats).
+
+Cells are written by hand (tests/cellfactory.py) with prediction and label files whose scores
+are computed by xtask's own scorer, so every interval below is of a known score; the
+statistical properties (false-positive rate, power, coverage) are checked by simulation.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cellfactory import make_cell
+from xtask.cli import main as xtask_main
+from xtask.report import aggregate, bootstrap, collect, heatmap, stats, units
+from xtask.report.tables import LEARNED_NOTHING_MARK
+from xtask.scoring.files import write_labels
+from xtask.scoring.xtreme import TASKS as SCORERS
+from xtask.scoring.xtreme import score_language
+from xtask.store import records
+from xtask.tasks import TARGET_TASKS
+
+XNLI = ("entailment", "neutral", "contradiction")
+
+
+def _write_files(folder: Path, target: str, lang: str, labels: object, predictions: object) -> None:
+    task = TARGET_TASKS[target]
+    for kind, payload in (("labels", labels), ("predictions", predictions)):
+        path = folder / kind / target / f"test-{lang}.{task.suffix}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(write_labels(task.submission, payload), encoding="utf-8")
+
+
+def _scored(tmp: Path, target: str, lang: str, labels: object, predictions: object) -> Dict[str, float]:
+    _write_files(tmp, target, lang, labels, predictions)
+    name = f"test-{lang}.{TARGET_TASKS[target].suffix}"
+    return score_language(SCORERS[target], tmp / "predictions" / target / name, tmp / "labels" / target / name, lang)
+
+
+def xnli_cell(root: Path, inter: str, seed: int, gold: Dict[str, Sequence[str]], guess: Dict[str, Sequence[str]],
+              **kwargs) -> Path:
+    """A finished XNLI cell whose results.json holds the scorer's accuracy of ``guess``."""
+    per_language = {lang: {"accuracy": 100.0 * float(np.mean(np.asarray(gold[lang]) == np.asarray(guess[lang])))}
+                    for lang in gold}
+    folder = make_cell(root, inter, "xnli", seed, per_language=per_language, **kwargs)
+    for lang in gold:
+        _write_files(folder, "xnli", lang, list(gold[lang]), list(guess[lang]))
+    return folder
+
+
+def _system(rng: np.random.Generator, gold: np.ndarray, accuracy: float) -> np.ndarray:
+    """Predictions right with probability ``accuracy``, else one of the two wrong labels."""
+    right = rng.random(gold.size) < accuracy
+    wrong = (np.searchsorted(XNLI, gold) + rng.integers(1, 3, gold.size)) % 3
+    return np.where(right, gold, np.asarray(XNLI)[wrong])
+
+
+# --------------------------------------------------------------------------- units = the scorer
+
+
+def test_units_reproduce_the_scorer_for_every_kind_of_metric(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    tags = list(TARGET_TASKS["panx"].labels)
+
+    def sentences(count: int) -> List[List[str]]:
+        return [list(rng.choice(tags, size=int(rng.integers(1, 9)))) for _ in range(count)]
+
+    gold_tags = sentences(60)
+    guessed_tags = [[t if rng.random() < 0.7 else str(rng.choice(tags)) for t in s] for s in gold_tags]
+    pos = list(TARGET_TASKS["udpos"].labels)
+    gold_pos = [list(rng.choice(pos, size=int(rng.integers(1, 9)))) for _ in range(40)]
+    guessed_pos = [[t if rng.random() < 0.6 else str(rng.choice(pos)) for t in s] for s in gold_pos]
+    squad = [{"paragraphs": [{"qas": [{"id": f"q{i}", "answers": [{"text": f"The {w} of Paris!"}, {"text": w}]}
+                                      for i, w in enumerate(["tower", "river bank", "Louvre", "old city", "café"])]}]}]
+    answers = {"q0": "tower", "q1": "the river", "q2": "Louvre museum", "q3": "", "q4": "Café"}
+    pairs = [f"de-{i}\ten-{i}" for i in range(30)]
+    mined = [f"de-{i}\ten-{i if i % 4 else i + 1}" for i in range(0, 40, 2)]
+    cases = [
+        ("xnli", "de", list(rng.choice(XNLI, 50)), list(rng.choice(XNLI, 50))),
+        ("tatoeba", "de", [str(i) for i in range(40)], [str(i if i % 3 else 0) for i in range(40)]),
+        ("panx", "de", gold_tags, guessed_tags),
+        ("udpos", "de", gold_pos, guessed_pos),
+        ("xquad", "en", squad, answers),
+        ("bucc2018", "de", pairs, mined),
+    ]
+    for target, lang, labels, predictions in cases:
+        folder = tmp_path / target
+        expected = TARGET_TASKS[target].task_score(_scored(folder, target, lang, labels, predictions))
+        got = units.load(folder, target, lang)
+        assert got is not None and got.score() == pytest.approx(expected, abs=1e-9), target
+        assert 0 < expected < 100, target  # a case that tests something
+    # Per-sentence entity counts add up to seqeval's micro F1 of any subset of sentences.
+    tagged = units.load(tmp_path / "panx", "panx", "de")
+    half = slice(0, 30)
+    from xtask.scoring.metrics import tagging_f1
+
+    assert 100 * tagged.num[half].sum() / tagged.den[half].sum() == pytest.approx(
+        tagging_f1(gold_tags[half], guessed_tags[half])["f1"])
+
+
+@pytest.mark.slow  # MLQA's normaliser scans the Unicode table once (a few seconds)
+def test_units_reproduce_mlqa_normalisation(tmp_path: Path) -> None:
+    squad = [{"paragraphs": [{"qas": [{"id": f"q{i}", "answers": [{"text": f"Der {w}, in Berlin."}, {"text": w}]}
+                                      for i, w in enumerate(["Turm", "alte Brücke", "Dom", "Stadt"])]}]}]
+    answers = {"q0": "der Turm", "q1": "Brücke", "q2": "„Dom“", "q3": ""}
+    expected = TARGET_TASKS["mlqa"].task_score(_scored(tmp_path, "mlqa", "de", squad, answers))
+    got = units.load(tmp_path, "mlqa", "de")
+    assert 0 < expected < 100 and got.score() == pytest.approx(expected, abs=1e-9)
+
+
+def test_collapsed_predictions_are_found() -> None:
+    assert units.collapse("classification", None, ["neutral"] * 5) == "one prediction (neutral) for all 5 examples"
+    assert units.collapse("classification", None, ["neutral", "entailment"]) is None
+    assert units.collapse("tagging", None, [["O", "O"], ["O"]]) == "one tag (O) for every token"
+    assert units.collapse("qa", None, {"a": "", "b": " "}) == "every answer is empty"
+    assert units.collapse("qa", None, {"a": "", "b": "x"}) is None
+    assert units.collapse("retrieval", "mining", []) == "no pair mined"
+
+
+# --------------------------------------------------------------------------- the statistics
+
+
+def _paired_trials(rng: np.random.Generator, trials: int, n: int, gain: float) -> np.ndarray:
+    """Significance (p < 0.05) of B - A in ``trials`` constructed pairs of systems on the same
+    ``n`` examples: A right with probability 0.7; B agrees with A except on about 10% of the
+    examples, flipped so that B's true accuracy is A's + ``gain`` (points). The trials share
+    one set of resamples (independent data, so each trial's test is still a bootstrap)."""
+    a = (rng.random((trials, n)) < 0.7).astype(float)
+    fix = rng.random((trials, n)) < (0.05 + gain / 200) / 0.3 * (1 - a)  # among A's errors
+    spoil = rng.random((trials, n)) < (0.05 - gain / 200) / 0.7 * a  # among A's correct answers
+    b = np.where(fix, 1.0, np.where(spoil, 0.0, a))
+    both = np.vstack([a, b])
+    reps = bootstrap.ratio_replicates(both, np.ones_like(both), rng, 1000)
+    found = []
+    for trial in range(trials):
+        delta_reps, paired = bootstrap.delta_replicates({1: reps[trials + trial]}, {1: reps[trial]}, rng)
+        found.append(bootstrap.p_value(100 * (b[trial].mean() - a[trial].mean()), delta_reps) < 0.05)
+    return np.asarray(found)
+
+
+def test_a_true_five_point_difference_is_significant_and_none_is_not() -> None:
+    rng = np.random.default_rng(20)
+    real = _paired_trials(rng, 200, 1000, gain=5.0)
+    null = _paired_trials(rng, 200, 1000, gain=0.0)
+    assert real.mean() >= 0.95  # power: the difference's standard error is about 1 point
+    assert 0.01 <= null.mean() <= 0.10  # the test's level is 5% (200 trials: ±1.5% standard error)
+
+
+def test_the_95_percent_interval_covers_the_truth_93_to_97_percent_of_the_time() -> None:
+    rng = np.random.default_rng(7)
+    trials, n, truth = 1000, 400, 0.7
+    data = (rng.random((trials, n)) < truth).astype(float)
+    replicates = bootstrap.ratio_replicates(data, np.ones_like(data), rng, 1000)
+    low, high = np.percentile(replicates, [2.5, 97.5], axis=1)
+    coverage = float(np.mean((low <= 100 * truth) & (100 * truth <= high)))
+    assert 0.93 <= coverage <= 0.97, coverage
+
+
+def test_ratio_replicates_resample_the_ratio_not_the_mean_of_ratios() -> None:
+    # Two sentences: 2 correct of 2+2 entities, then 0 of 0+6: F1 = 4 / 10 = 40, and a resample
+    # of the first sentence twice is 8 / 8 = 100, of the second twice 0 (0 / 12).
+    num, den = np.array([[4.0, 0.0]]), np.array([[4.0, 6.0]])
+    reps = bootstrap.ratio_replicates(num, den, np.random.default_rng(0), 400)[0]
+    assert set(np.round(reps, 6)) == {100.0, 40.0, 0.0}
+
+
+def test_benjamini_hochberg() -> None:
+    adjusted = bootstrap.adjust([0.01, 0.04, 0.03, 0.5])
+    assert adjusted == pytest.approx([0.04, 0.16 / 3, 0.16 / 3, 0.5])  # p * m / rank, then the running minimum from the top
+
+
+# --------------------------------------------------------------------------- the report
+
+
+@pytest.fixture
+def grid(tmp_path: Path) -> Path:
+    """xnli, 3 seeds, 2 languages x 600 examples: none right 60% of the time, mnli 70% (a real
+    10-point gain), sst2 60% with other errors (no gain)."""
+    rng = np.random.default_rng(11)
+    root = tmp_path / "cells"
+    gold = {lang: rng.choice(XNLI, 600) for lang in ("de", "en")}
+    for seed in (1, 2, 3):
+        for inter, accuracy in (("none", 0.6), ("mnli", 0.7), ("sst2", 0.6)):
+            xnli_cell(root, inter, seed, gold, {lang: _system(rng, gold[lang], accuracy) for lang in gold})
+    return root
+
+
+def test_aggregate_writes_intervals_and_delta_tests(grid: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "report"
+    assert xtask_main(["aggregate", str(grid), "--out", str(out), "--seeds-needed", "1.0"]) == 0
+    printed = capsys.readouterr().out
+    transfer = pd.read_csv(out / "transfer_stats.csv").set_index(["row", "target"])
+    for row in ("none", "mnli", "sst2"):
+        entry = transfer.loc[(row, "xnli")]
+        assert entry["ci_low"] < entry["mean"] < entry["ci_high"] and entry["ci_high"] - entry["ci_low"] < 10
+        assert entry["ci_method"] == "bootstrap: 3 seeds and examples"
+    deltas = pd.read_csv(out / "delta_stats.csv")
+    assert list(deltas.columns[:7]) == ["row", "target", "delta", "ci_low", "ci_high", "p_value", "significant"]
+    by_row = deltas.set_index(["row", "target"])
+    assert bool(by_row.loc[("mnli", "xnli"), "significant"]) and by_row.loc[("mnli", "xnli"), "ci_low"] > 5
+    assert not bool(by_row.loc[("sst2", "xnli"), "significant"])
+    assert by_row.loc[("sst2", "xnli"), "ci_low"] < 0 < by_row.loc[("sst2", "xnli"), "ci_high"]
+    assert by_row.loc[("mnli", "xnli"), "paired_seeds"]
+    page = (out / "report.md").read_text()
+    assert "bootstrap" in page and "Benjamini-Hochberg" in page
+    delta_md = (out / "delta_matrix.md").read_text()
+    assert "*" in delta_md.split("| mnli |")[1].split("\n")[0]
+    assert "(cell_intervals" not in page and (out / "cell_intervals.csv").is_file()
+    languages = pd.read_csv(out / "cell_intervals.csv")
+    assert len(languages) == 18 and (languages["ci_low"] < languages["score"]).all()
+    assert "seeds per configuration for a 1-point difference" in printed
+    line = next(l for l in printed.splitlines() if l.strip().startswith("xnli"))
+    assert line.split()[1].isdigit() or "not reachable" in line
+
+
+def test_a_single_seed_gets_an_example_interval_and_says_so(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    gold = {"en": rng.choice(XNLI, 300)}
+    xnli_cell(tmp_path / "cells", "none", 1, gold, {"en": _system(rng, gold["en"], 0.6)})
+    report = aggregate.build(collect.load_long([tmp_path / "cells"])[0], "x")
+    entry = report.stats.loc[("none", "xnli")]
+    assert entry["ci_method"] == "bootstrap: examples only (1 seed)" and entry["ci_low"] < entry["mean"] < entry["ci_high"]
+    assert f"[{entry['ci_low']:.1f}, {entry['ci_high']:.1f}] (n=1)" in report.text.loc["none", "xnli"]
+
+
+def test_seed_free_cells_count_once_and_are_labelled_deterministic(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    gold = {"en": rng.choice(XNLI, 200)}
+    guess = _system(rng, gold["en"], 0.6)
+    for seed in (1, 2, 3):
+        folder = xnli_cell(tmp_path / "cells", "none", seed, gold, {"en": guess})
+        spec = records.read_spec(folder)
+        spec.seed_free = True
+        records.write(folder, spec)
+    report = aggregate.build(collect.load_long([tmp_path / "cells"])[0], "x")
+    entry = report.stats.loc[("none", "xnli")]
+    assert entry["n"] == 1 and math.isnan(entry["std"]) and entry["deterministic"]
+    assert entry["ci_method"] == "bootstrap: examples (deterministic cell)"
+    assert report.text.loc["none", "xnli"].endswith("(deterministic)") and "±" not in report.text.loc["none", "xnli"]
+
+
+def test_an_old_spec_without_seed_free_reads_as_seeded(tmp_path: Path) -> None:
+    folder = make_cell(tmp_path / "cells", "none", "xnli", 1, 50.0)
+    data = json.loads((folder / "spec.json").read_text())
+    data.pop("seed_free", None)
+    (folder / "spec.json").write_text(json.dumps(data))
+    assert records.read_spec(folder).seed_free is False
+
+
+def test_a_cell_that_learned_nothing_is_marked_in_matrix_notes_and_status(tmp_path: Path, capsys) -> None:
+    rng = np.random.default_rng(5)
+    gold = {"en": rng.choice(XNLI, 120)}
+    xnli_cell(tmp_path / "cells", "none", 1, gold, {"en": _system(rng, gold["en"], 0.6)})
+    dead = xnli_cell(tmp_path / "cells", "mnli", 1, gold, {"en": np.full(120, "neutral")})
+    report = aggregate.build(collect.load_long([tmp_path / "cells"])[0], "x")
+    assert LEARNED_NOTHING_MARK in report.text.loc["mnli", "xnli"]
+    assert LEARNED_NOTHING_MARK not in report.text.loc["none", "xnli"]
+    assert any(dead.name in note and "one prediction (neutral) for all 120 examples" in note for note in report.notes)
+    xtask_main(["status", str(tmp_path / "cells")])
+    line = next(l for l in capsys.readouterr().out.splitlines() if l.startswith(dead.name))
+    assert "learned nothing: en: one prediction (neutral)" in line
+
+
+def test_a_training_loss_at_chance_is_learned_nothing(tmp_path: Path) -> None:
+    folder = make_cell(tmp_path / "cells", "mnli", "xnli", 1, 40.0)
+    results = records.read_results(folder)
+    results.phases = {"target": {"train_loss": 1.102}}
+    records.write(folder, results)
+    assert stats.loss_at_chance(folder, "xnli") == "training loss 1.102, chance ln(3) = 1.099"
+    results.phases = {"target": {"train_loss": 0.9}}
+    records.write(folder, results)
+    assert stats.loss_at_chance(folder, "xnli") is None
+
+
+def test_cells_without_prediction_files_have_no_interval_and_say_why(tmp_path: Path) -> None:
+    for seed, score in ((1, 40.0), (2, 42.0)):
+        make_cell(tmp_path / "cells", "none", "xnli", seed, score)
+    report = aggregate.build(collect.load_long([tmp_path / "cells"])[0], "x")
+    entry = report.stats.loc[("none", "xnli")]
+    assert math.isnan(entry["ci_low"]) and entry["ci_method"].startswith("none: no predictions and labels on disk")
+    assert "[" not in report.text.loc["none", "xnli"]
+    assert any(note.startswith("no interval or test for 1 entry") for note in report.notes)
+
+
+def test_too_few_seeds_say_so(tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    gold = {"en": rng.choice(XNLI, 200)}
+    for inter in ("none", "mnli"):
+        xnli_cell(tmp_path / "cells", inter, 1, gold, {"en": _system(rng, gold["en"], 0.6)})
+    report = aggregate.build(collect.load_long([tmp_path / "cells"])[0], "x")
+    table = stats.seeds_needed(collect.load_long([tmp_path / "cells"])[0].pipe(
+        lambda long: __import__("xtask.report.tables", fromlist=["cell_table"]).cell_table(long)), report.analysis, 1.0)
+    assert math.isnan(table.loc[0, "seeds_needed"]) and "too few seeds" in table.loc[0, "note"]
+
+
+def test_seeds_needed_follows_the_power_formula() -> None:
+    # seed sd 2 (2 configurations x 3 seeds: values 0, 2, 4 -> var 4), example var 0.25:
+    # k = 2 z^2 * 4 / (delta^2 - z^2 * 0.25), z = 1.96 + 0.8416.
+    cells = pd.DataFrame({"row": ["a"] * 3 + ["b"] * 3, "target": "xnli", "seed": [1, 2, 3] * 2,
+                          "task_score": [0.0, 2.0, 4.0, 10.0, 12.0, 14.0], "state": "done", "group": ["a"] * 3 + ["b"] * 3,
+                          "seed_free": False})
+    analysis = stats.Analysis(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), {}, example_variance={"xnli": 0.25})
+    z = 1.959964 + 0.841621
+    table = stats.seeds_needed(cells, analysis, 3.0)
+    assert table.loc[0, "seeds_needed"] == math.ceil(2 * z * z * 4 / (9 - z * z * 0.25))
+    assert "not reachable" in stats.seeds_needed(cells, analysis, 1.0).loc[0, "note"]
+
+
+def test_delta_heatmap_scale_is_symmetric_with_a_floor() -> None:
+    assert heatmap.delta_range(np.array([[0.3, -0.1]])) == heatmap.MIN_RANGE
+    assert heatmap.delta_range(np.array([[7.2, -1.0], [np.nan, 0.0]])) == 8.0
+
+
+def test_extra_baseline_row(grid: Path) -> None:
+    long, _ = collect.load_long([grid])
+    report = aggregate.build(long, "x", baselines=["mnli"])
+    tests = report.delta_stats
+    against = tests[(tests["baseline"] == "mnli") & (tests["target"] == "xnli")].set_index("row")
+    assert set(against.index) == {"none", "sst2"}
+    assert against.loc["none", "delta"] < 0 and bool(against.loc["none", "significant"])
