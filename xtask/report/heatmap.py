@@ -53,9 +53,10 @@ def draw(delta: pd.DataFrame, path: Path, title: str, empty_message: str = "no v
     hatched = None
     if significant is not None:
         hatched = significant.reindex(index=delta.index, columns=delta.columns).map(lambda v: v is False).to_numpy(bool)
-    label = f"Δ vs none (points; scale ±{limit:g})" + ("; hatched: not significant" if hatched is not None and hatched.any() else "")
+    if hatched is not None and hatched.any():
+        title += "; hatched: not significant (paired bootstrap, Benjamini-Hochberg 5%)"
     # RdBu is dark at both ends.
-    return _draw(delta, path, title, _cmap("RdBu"), norm, "{:+.1f}", label, empty_message,
+    return _draw(delta, path, title, _cmap("RdBu"), norm, "{:+.1f}", f"Δ vs none (points; scale ±{limit:g})", empty_message,
                  dark=lambda shade: abs(shade - 0.5) > 0.3, xlabel=xlabel, hatched=hatched)
 
 
