@@ -163,6 +163,18 @@ def test_the_95_percent_interval_covers_the_truth_93_to_97_percent_of_the_time()
     assert 0.93 <= coverage <= 0.97, coverage
 
 
+def test_the_poisson_bootstrap_of_large_sets_covers_93_to_97_percent_too() -> None:
+    rng = np.random.default_rng(8)
+    trials, n, truth = 1000, 2 * bootstrap.POISSON_FROM, 0.3
+    data = (rng.random((trials, n)) < truth).astype(float)
+    replicates = bootstrap.ratio_replicates(data, np.ones_like(data), rng, 1000)
+    low, high = np.percentile(replicates, [2.5, 97.5], axis=1)
+    coverage = float(np.mean((low <= 100 * truth) & (100 * truth <= high)))
+    assert 0.93 <= coverage <= 0.97, coverage
+    counts = bootstrap.resample_counts(rng, 200, n)
+    assert abs(counts.mean() - 1) < 0.01 and abs(counts.var() - 1) < 0.02  # Poisson(1)
+
+
 def test_ratio_replicates_resample_the_ratio_not_the_mean_of_ratios() -> None:
     # Two sentences: 2 correct of 2+2 entities, then 0 of 0+6: F1 = 4 / 10 = 40, and a resample
     # of the first sentence twice is 8 / 8 = 100, of the second twice 0 (0 / 12).

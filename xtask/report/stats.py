@@ -64,11 +64,12 @@ def analyse(long: pd.DataFrame, cells: pd.DataFrame, stats: pd.DataFrame, benchm
     langs = long[long["dir"].isin(used["dir"]) & long["lang"].notna()]
     recorded = {(d, lang): float(v) for d, lang, v in zip(langs["dir"], langs["lang"], langs["lang_score"])}
     loaded: Dict[Tuple[str, str], units.Units] = {}
-    for folder, target in zip(used["dir"], used["target"]):
-        for lang in sorted({lang for d, lang in recorded if d == folder}):
-            got = units.load(Path(folder), target, lang)
-            if got is not None:
-                loaded[(folder, lang)] = got
+    target_of = dict(zip(used["dir"], used["target"]))
+    # Language by language (cells of one language share a label file: see units._gold_entities).
+    for folder, lang in sorted(recorded, key=lambda key: (str(target_of[key[0]]), key[1], key[0])):
+        got = units.load(Path(folder), target_of[folder], lang)
+        if got is not None:
+            loaded[(folder, lang)] = got
     lang_reps: Dict[Tuple[str, str], np.ndarray] = {}
     mismatch: Dict[str, str] = {}
     for (target, lang), part in _by_language(loaded, used).items():

@@ -78,7 +78,7 @@ def load(folder: Path, target: str, lang: str) -> Optional[Units]:
             num = (np.asarray(exact) + np.asarray(f1)) / 2
             den = np.ones_like(num)
         elif task.kind.value == "tagging":
-            correct, guessed, gold = metrics.tagging_counts(labels, predictions)
+            correct, guessed, gold = metrics.tagging_counts(labels, predictions, _gold_entities(digest, labels))
             num, den = 2.0 * correct, (guessed + gold).astype(float)
         elif task.retrieval == "mining":
             _, correct, guessed, gold = metrics.bucc_counts(labels, predictions)
@@ -93,6 +93,18 @@ def load(folder: Path, target: str, lang: str) -> Optional[Units]:
         return None
     return Units(np.asarray(num, dtype=float), np.asarray(den, dtype=float), digest,
                  collapse(task.kind.value, task.retrieval, predictions))
+
+
+_GOLD: Dict[str, object] = {}
+
+
+def _gold_entities(digest: str, labels: object) -> object:
+    """The label file's entities, kept for the next cell of the same (target, language): a
+    report reads cell after cell of one language, which share one label file."""
+    if digest not in _GOLD:
+        _GOLD.clear()  # one file's worth (a PAN-X language's entities are tens of MB)
+        _GOLD[digest] = metrics.tagging_entities(labels)  # type: ignore[arg-type]
+    return _GOLD[digest]
 
 
 def collapse(kind: str, retrieval: Optional[str], predictions: object) -> Optional[str]:

@@ -15,7 +15,7 @@ import sys
 import unicodedata
 import warnings
 from collections import Counter
-from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Sequence, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 
 log = logging.getLogger(__name__)
@@ -66,23 +66,31 @@ def tagging_f1(labels: List[List[str]], predictions: List[List[str]]) -> Scores:
         }
 
 
-def tagging_counts(labels: List[List[str]], predictions: List[List[str]]) -> "Tuple[Any, Any, Any]":
+def tagging_entities(sentences: List[List[str]]) -> "FrozenSet[Tuple[str, int, int]]":
+    """The entities seqeval's default mode finds in a file of sentences (as :func:`tagging_f1`
+    chunks it): (type, start, end) over the sentences joined with an ``O`` after each."""
+    from seqeval.metrics.sequence_labeling import get_entities
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # non-IOB tags (UD-POS): the same chunks, as in tagging_f1
+        return frozenset(get_entities([list(s) for s in sentences]))
+
+
+def tagging_counts(labels: List[List[str]], predictions: List[List[str]],
+                   gold: "Optional[FrozenSet[Tuple[str, int, int]]]" = None) -> "Tuple[Any, Any, Any]":
     """Per sentence: (correct entities, predicted entities, gold entities) as :func:`tagging_f1`
     counts them (seqeval's chunker on the whole file, each entity assigned to its sentence), so
     that ``2 * sum(correct) / (sum(predicted) + sum(gold))`` of any set of sentences is their
-    micro F1: a bootstrap resamples sentences by summing these (see xtask.report.units)."""
+    micro F1: a bootstrap resamples sentences by summing these (see xtask.report.units).
+    ``gold``: ``tagging_entities(labels)`` when already known (many cells share a label file)."""
     import numpy as np
-    from seqeval.metrics.sequence_labeling import get_entities
 
     if len(labels) != len(predictions):
         raise ValueError(f"{len(predictions)} predicted sentences for {len(labels)} labelled sentences")
-    # get_entities joins a file's sentences with an "O" after each: entity starts map back to
-    # their sentence through these offsets.
+    # Entity starts map back to their sentence through the joined file's sentence offsets.
     starts = np.cumsum([0] + [len(sentence) + 1 for sentence in labels])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # non-IOB tags (UD-POS): the same chunks, as in tagging_f1
-        gold = set(get_entities([list(s) for s in labels]))
-        guessed = set(get_entities([list(s) for s in predictions]))
+    gold = tagging_entities(labels) if gold is None else gold
+    guessed = tagging_entities(predictions)
 
     def per_sentence(entities: Any) -> Any:
         positions = np.fromiter((start for _, start, _ in entities), dtype=np.int64, count=len(entities))
