@@ -337,3 +337,38 @@ def test_extra_baseline_row(grid: Path) -> None:
     against = tests[(tests["baseline"] == "mnli") & (tests["target"] == "xnli")].set_index("row")
     assert set(against.index) == {"none", "sst2"}
     assert against.loc["none", "delta"] < 0 and bool(against.loc["none", "significant"])
+
+
+@pytest.mark.slow  # a whole aggregate with --compare (about 5-10 s on the shared machine)
+def test_the_papers_table_2_deltas_beside_ours(tmp_path: Path) -> None:
+    from xtask.report import paper
+
+    table = paper.load_deltas()
+    assert len(table) == 16 * 10  # 8 rows x {no MLM, MLM} x (9 targets + avg)
+    xquad = table[(table["inter"] == "squad") & ~table["mlm"] & (table["target"] == "xquad")].iloc[0]
+    assert xquad["delta"] == pytest.approx((1.3 + 1.1) / 2)  # Table 2: SQuAD (no MLM), XQuAD F1 +1.3 / EM +1.1
+    rng = np.random.default_rng(9)
+    gold = {"en": rng.choice(XNLI, 400)}
+    for inter, accuracy in (("none", 0.6), ("qqp", 0.6), ("mnli", 0.6)):  # v1 has no MNLI row
+        xnli_cell(tmp_path / "cells", inter, 1, gold, {"en": _system(rng, gold["en"], accuracy)})
+    out = tmp_path / "report"
+    assert xtask_main(["aggregate", str(tmp_path / "cells"), "--out", str(out), "--compare", "paper"]) == 0
+    compared = pd.read_csv(out / "compare_paper_deltas.csv")
+    assert list(compared["row"]) == ["qqp"] and compared.loc[0, "paper_delta"] == -1.4
+    assert compared.loc[0, "paper_inside"] == (compared.loc[0, "ci_low"] <= -1.4 <= compared.loc[0, "ci_high"])
+    assert "v1 preprint" in (out / "compare_paper.md").read_text()
+
+
+def test_compare_deltas_says_whether_the_papers_value_is_inside_our_interval() -> None:
+    from xtask.report import paper
+
+    ours = pd.DataFrame([
+        {"row": "qqp", "target": "xnli", "delta": -1.0, "ci_low": -2.0, "ci_high": 0.5, "significant": False},
+        {"row": "qqp+mlm0.5", "target": "xnli", "delta": 2.0, "ci_low": 1.0, "ci_high": 3.0, "significant": True},
+        {"row": "qqp [x=1]", "target": "xnli", "delta": 2.0, "ci_low": 1.0, "ci_high": 3.0, "significant": True},
+    ])
+    frame, text = paper.compare_deltas(ours, paper.load_deltas())
+    assert list(frame["row"]) == ["qqp", "qqp+mlm0.5"]
+    assert list(frame["paper_delta"]) == [-1.4, -0.5]  # Table 2: QQP XNLI, no MLM -1.4, with MLM -0.5
+    assert list(frame["paper_inside"]) == [True, False]
+    assert "(inside)" in text and "(outside)" in text

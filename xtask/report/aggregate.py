@@ -282,6 +282,13 @@ def write(report: Report, out: Path, paper: Optional[pd.DataFrame] = None) -> Li
     if paper is not None:
         frame, text = paper_module.compare(report.model, report.rows, report.columns, report.stats, report.avg,
                                            report.summary, paper, best=report.best)
+        if report.analysis is not None:
+            tests = report.delta_stats
+            own = [b == report.stats["baseline"].get((r, t)) or (t == AVG and b.split(" [", 1)[0] == NO_INTERMEDIATE)
+                   for r, t, b in zip(tests["row"], tests["target"], tests["baseline"])]
+            deltas, deltas_text = paper_module.compare_deltas(tests[own], paper_module.load_deltas())
+            text += "\n\n" + deltas_text
+            files.append(_csv(deltas, out / "compare_paper_deltas.csv", None))
         report.compare_md = text
         files.append(_csv(frame, out / "compare_paper.csv", None))
         files.append(_write(out / "compare_paper.md", text))
