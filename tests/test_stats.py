@@ -372,3 +372,14 @@ def test_compare_deltas_says_whether_the_papers_value_is_inside_our_interval() -
     assert list(frame["paper_delta"]) == [-1.4, -0.5]  # Table 2: QQP XNLI, no MLM -1.4, with MLM -0.5
     assert list(frame["paper_inside"]) == [True, False]
     assert "(inside)" in text and "(outside)" in text
+
+
+@pytest.mark.slow  # composes the planned grid with Hydra (about 10 s)
+def test_plan_with_a_pilot_prints_the_seeds_needed(grid: Path, tmp_path: Path, capsys) -> None:
+    code = xtask_main(["plan", "inter=none,mnli", "target=xnli", "seed=1,2", "model=tiny", f"paths.outputs={tmp_path / 'o'}",
+                       "--pilot", str(grid), "--seeds-needed", "8"])
+    printed = capsys.readouterr().out
+    assert code == 0
+    line = next(l for l in printed.splitlines() if l.strip().startswith("xnli "))
+    assert line.split()[1].isdigit() and "seed sd" in line
+    assert "xnli: the plan has 2 seed(s) per configuration" in printed

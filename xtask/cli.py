@@ -145,6 +145,9 @@ def _plan(args: argparse.Namespace) -> int:
     else:
         print(f"estimated GPU-hours:     {h(hours['total'])} = {h(hours['intermediate'])} intermediate + "
               f"{h(hours['target'])} target (costs: {costs})")
+    if args.pilot:
+        print()
+        print(_pilot_seeds(args.pilot, args.seeds_needed, sorted({c.target for c in cells}), cells))
     if not args.check_data:
         return 0
     needs, problems = check_data(cells)
@@ -154,6 +157,33 @@ def _plan(args: argparse.Namespace) -> int:
     for problem in problems:
         print(f"  problem: {problem}")
     return 1 if problems else 0
+
+
+def _pilot_seeds(pilot: List[Path], delta: float, targets: List[str], cells) -> str:
+    """The seeds a planned grid needs per target, from a finished pilot's seed and example variance."""
+    from xtask.report import aggregate, collect, stats, tables
+
+    long, _ = collect.load_long(pilot)
+    if long.empty:
+        return f"seeds needed: no cells found below {', '.join(map(str, pilot))}"
+    lines = []
+    seeds: dict = {}
+    for cell in cells:
+        parsed = collect.parse_name(cell.folder.name)
+        seeds.setdefault(cell.target, set()).add(parsed["seed"] if parsed else None)
+    planned = {target: len(found) for target, found in seeds.items()}
+    for report in aggregate.build_all(long[long["target"].isin(targets)], all_targets=False):
+        table = stats.seeds_needed(tables.cell_table(report.long), report.analysis, delta) if report.analysis else None
+        if table is None or table.empty:
+            lines.append(f"{report.model}: no finished pilot cell of the planned targets")
+            continue
+        lines.append(f"pilot {report.model}: " + stats.seeds_text(table))
+        lines += [f"  {t}: the plan has {planned.get(t, 0)} seed(s) per configuration"
+                  for t in table["target"] if t in planned]
+    missing = [t for t in targets if not (long["target"] == t).any()]
+    if missing:
+        lines.append(f"no pilot cells for {', '.join(missing)}: no estimate there")
+    return "\n".join(lines)
 
 
 def _costs(args: argparse.Namespace) -> int:
@@ -300,6 +330,10 @@ def build_parser() -> argparse.ArgumentParser:
     planner.add_argument("--list", action="store_true", help="also list every cell and its state")
     planner.add_argument("--check-data", action="store_true",
                          help="read every dataset the cells to run need (once each); exit 1 if any is missing")
+    planner.add_argument("--pilot", type=Path, nargs="+", default=None, metavar="DIR",
+                         help="a finished pilot's cells: print the seeds each planned target needs (see --seeds-needed)")
+    planner.add_argument("--seeds-needed", type=float, default=1.0, metavar="DELTA",
+                         help="with --pilot: the difference in points to find at 80%% power (default 1.0)")
     planner.set_defaults(handler=_plan)
     commands.add_parser("bench", help="throughput and memory of a phase's training step here (see xtask bench -h)",
                         add_help=False)
