@@ -219,7 +219,7 @@ def test_aggregate_writes_intervals_and_delta_tests(grid: Path, tmp_path: Path, 
     assert bool(by_row.loc[("mnli", "xnli"), "significant"]) and by_row.loc[("mnli", "xnli"), "ci_low"] > 5
     assert not bool(by_row.loc[("sst2", "xnli"), "significant"])
     assert by_row.loc[("sst2", "xnli"), "ci_low"] < 0 < by_row.loc[("sst2", "xnli"), "ci_high"]
-    assert by_row.loc[("mnli", "xnli"), "paired_seeds"]
+    assert by_row.loc[("mnli", "xnli"), "paired_seeds"] and by_row.loc[("mnli", "xnli"), "paired_examples"]
     page = (out / "report.md").read_text()
     assert "bootstrap" in page and "Benjamini-Hochberg" in page
     delta_md = (out / "delta_matrix.md").read_text()
@@ -383,3 +383,13 @@ def test_plan_with_a_pilot_prints_the_seeds_needed(grid: Path, tmp_path: Path, c
     line = next(l for l in printed.splitlines() if l.strip().startswith("xnli "))
     assert line.split()[1].isdigit() and "seed sd" in line
     assert "xnli: the plan has 2 seed(s) per configuration" in printed
+
+
+def test_deltas_on_other_examples_are_not_called_paired(tmp_path: Path) -> None:
+    rng = np.random.default_rng(6)
+    gold, other = {"en": rng.choice(XNLI, 300)}, {"en": rng.choice(XNLI, 300)}
+    xnli_cell(tmp_path / "cells", "none", 1, gold, {"en": _system(rng, gold["en"], 0.6)})
+    xnli_cell(tmp_path / "cells", "mnli", 1, other, {"en": _system(rng, other["en"], 0.6)})
+    xnli_cell(tmp_path / "cells", "sst2", 1, gold, {"en": _system(rng, gold["en"], 0.6)})
+    tests = aggregate.build(collect.load_long([tmp_path / "cells"])[0], "x").delta_stats.set_index("row")
+    assert not tests.loc["mnli", "paired_examples"] and tests.loc["sst2", "paired_examples"]

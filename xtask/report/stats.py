@@ -94,7 +94,11 @@ def analyse(long: pd.DataFrame, cells: pd.DataFrame, stats: pd.DataFrame, benchm
             continue
         replicates[(row, target)] = {int(s): cell_reps[d] for s, d in zip(part["seed"], part["dir"])}
     intervals = _intervals(stats, replicates, reasons, seed)
-    deltas, example_variance = _deltas(stats, replicates, benchmark, seed, baselines or [])
+    examples: Dict[Tuple[str, str], set] = {}
+    for folder, row, target in zip(used["dir"], used["row"], used["target"]):
+        examples.setdefault((row, target), set()).update(
+            (lang, u.labels_digest) for (d, lang), u in loaded.items() if d == folder)
+    deltas, example_variance = _deltas(stats, replicates, benchmark, seed, baselines or [], examples)
     return Analysis(intervals, languages, deltas, learned_nothing(used, loaded), replicates, example_variance, resamples)
 
 
@@ -161,9 +165,17 @@ def _intervals(stats: pd.DataFrame, replicates: Mapping[Tuple[str, str], Dict[in
 
 
 def _deltas(stats: pd.DataFrame, replicates: Mapping[Tuple[str, str], Dict[int, np.ndarray]], benchmark: str,
-            seed: int, extra_baselines: List[str]) -> Tuple[pd.DataFrame, Dict[str, float]]:
+            seed: int, extra_baselines: List[str],
+            examples: Mapping[Tuple[str, str], set]) -> Tuple[pd.DataFrame, Dict[str, float]]:
     """Every row against its baseline (and against each of ``extra_baselines``), per target and
-    ``avg``; BH over each baseline's family (one matrix)."""
+    ``avg``; BH over each baseline's family (one matrix). ``examples``: per (row, target), its
+    cells' (language, label file digest) pairs: the delta is paired over examples when both
+    rows have the same, one label file per language."""
+
+    def same_examples(a: Tuple[str, str], b: Tuple[str, str]) -> bool:
+        got = examples.get(a, set())
+        return bool(got) and got == examples.get(b) and len({lang for lang, _ in got}) == len(got)
+
     means = stats["mean"] if not stats.empty else pd.Series(dtype=float)
     rows = list(dict.fromkeys(r for r, _ in stats.index))
     targets = list(dict.fromkeys(t for _, t in stats.index))
@@ -186,7 +198,8 @@ def _deltas(stats: pd.DataFrame, replicates: Mapping[Tuple[str, str], Dict[int, 
                 bases.add(base)
                 delta = float(means[(row, target)] - means[(base, target)])
                 record = {"row": row, "target": target, "delta": delta, "baseline": base,
-                          "seeds": f"{len(replicates.get((row, target), {}))}/{len(replicates.get((base, target), {}))}"}
+                          "seeds": f"{len(replicates.get((row, target), {}))}/{len(replicates.get((base, target), {}))}",
+                          "paired_examples": same_examples((row, target), (base, target))}
                 a, b = replicates.get((row, target)), replicates.get((base, target))
                 if a is None or b is None:
                     family.append({**record, "ci_low": math.nan, "ci_high": math.nan, "p_value": math.nan})
@@ -214,7 +227,6 @@ def _deltas(stats: pd.DataFrame, replicates: Mapping[Tuple[str, str], Dict[int, 
         records.append(frame)
     deltas = pd.concat(records, ignore_index=True) if records else pd.DataFrame(columns=DELTA_COLUMNS)
     deltas = deltas.drop_duplicates(["row", "target", "baseline"]).reset_index(drop=True)
-    deltas["paired_examples"] = deltas["target"] != AVG  # one shared resample per (target, language, size)
     return deltas[DELTA_COLUMNS], {t: float(np.median(v)) for t, v in example_var.items()}
 
 
