@@ -3,6 +3,7 @@ settings x 9 targets x 3 seeds (351 cells), with XTREME-sized evaluation sets.
 
     python bench/bench_bootstrap.py            # the whole grid, 1,000 resamples, best of --repeat 2
     python bench/bench_bootstrap.py --quick    # one seed per cell (117 cells), 200 resamples
+    python bench/bench_bootstrap.py --calibration  # coverage and test rates by simulation (~1 min)
 
 Two figures:
 
@@ -17,7 +18,8 @@ Two figures:
   per target (written in XTREME's layout with the store's writer; the files' content is
   synthetic, their sizes as above; two languages timed, scaled to the target's languages;
   the label file's tagging entities already read, as for every cell of a language but the
-  first), i.e. what each of the grid's cells adds before resampling.
+  first), i.e. what each of the grid's cells adds before resampling; and the same from the
+  units cached in the cell's ``stats/`` folder by an earlier report.
 """
 
 from __future__ import annotations
@@ -83,9 +85,10 @@ def resampling(seeds: int, resamples: int) -> Tuple[float, int]:
     return time.perf_counter() - start, len(scores)
 
 
-def reading(root: Path, measured: int = 2) -> Dict[str, float]:
-    """Seconds to read one cell's files into units, per target: ``measured`` languages timed
-    (real language codes: MLQA's normaliser depends on them), scaled to the target's count."""
+def reading(root: Path, measured: int = 2) -> Dict[str, Tuple[float, float]]:
+    """Seconds to read one cell's files into units, per target, (from the files, from the
+    cell's cache): ``measured`` languages timed (real language codes: MLQA's normaliser depends
+    on them), scaled to the target's count."""
     rng = np.random.default_rng(1)
     out = {}
     for target, (langs, n) in SIZES.items():
@@ -98,15 +101,19 @@ def reading(root: Path, measured: int = 2) -> Dict[str, float]:
                 path = folder / kind / target / f"test-{lang}.{task.suffix}"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(write_labels(task.submission, payload), encoding="utf-8")
-        seconds = 0.0
+        cold = cached = 0.0
         for lang in codes:
             # The first load pays first-use costs (MLQA's Unicode scan, seqeval's import) and the
-            # label file's entities, which every other cell of the language reuses: timed apart.
-            assert units.load(folder, target, lang) is not None, target
+            # label file's entities, which every other cell of the language reuses: not timed.
+            assert units.load(folder, target, lang, cache=False) is not None, target
+            start = time.perf_counter()
+            units.load(folder, target, lang, cache=False)
+            cold += time.perf_counter() - start
+            units.load(folder, target, lang)  # writes the cache
             start = time.perf_counter()
             units.load(folder, target, lang)
-            seconds += time.perf_counter() - start
-        out[target] = seconds / len(codes) * langs
+            cached += time.perf_counter() - start
+        out[target] = (cold / len(codes) * langs, cached / len(codes) * langs)
     return out
 
 
@@ -130,11 +137,53 @@ def _files(rng: np.random.Generator, target: str, n: int):
     return gold, [g if rng.random() < 0.7 else str(rng.choice(labels)) for g in gold]
 
 
+def calibration(trials: int = 1000) -> List[str]:
+    """How often the 95% intervals cover the truth, and how often the paired test finds a
+    difference, by simulation (``--calibration``; the figures of docs/statistics.md)."""
+    rng = np.random.default_rng(2026)
+    lines = []
+    for n, truth in ((400, 0.7), (2000, 0.3)):
+        data = (rng.random((trials, n)) < truth).astype(float)
+        reps = bootstrap.ratio_replicates(data, np.ones_like(data), rng, 1000)
+        low, high = np.percentile(reps, [2.5, 97.5], axis=1)
+        kind = "Poisson" if n >= bootstrap.POISSON_FROM else "classic"
+        lines.append(f"examples only, {n} examples ({kind} bootstrap), accuracy {truth:.0%}: coverage "
+                     f"{np.mean((low <= 100 * truth) & (100 * truth <= high)):.1%} of {trials} trials")
+    for k in (1, 3, 5, 10):
+        covered = []
+        for _ in range(trials // 2):
+            difficulty = rng.beta(2.1, 0.9, 400)  # one shared test set; population mean 0.7
+            effect = rng.normal(0, 0.02, k)  # seed effect: sd 2 points
+            d = (rng.random((k, 400)) < np.clip(difficulty[None, :] + effect[:, None], 0, 1)).astype(float)
+            reps = bootstrap.config_replicates(bootstrap.ratio_replicates(d, np.ones_like(d), rng, 1000), rng)
+            low, high = bootstrap.interval(reps)
+            covered.append(low <= 70 <= high)
+        lines.append(f"seeds and examples, {k} seed(s) (seed sd 2 points, 400 shared examples of a population "
+                     f"at 70%): coverage {np.mean(covered):.1%} of {trials // 2} trials")
+    for gain in (0.0, 2.0, 5.0):
+        n = 1000
+        a = (rng.random((trials, n)) < 0.7).astype(float)
+        fix = rng.random((trials, n)) < (0.05 + gain / 200) / 0.3 * (1 - a)
+        spoil = rng.random((trials, n)) < (0.05 - gain / 200) / 0.7 * a
+        b = np.where(fix, 1.0, np.where(spoil, 0.0, a))
+        both = np.vstack([a, b])
+        reps = bootstrap.ratio_replicates(both, np.ones_like(both), rng, 1000)
+        found = [bootstrap.p_value(100 * (b[t].mean() - a[t].mean()), reps[trials + t] - reps[t]) < 0.05
+                 for t in range(trials)]
+        lines.append(f"paired test, {n} examples, systems differing on ~10% of them, true gain {gain:+.0f} points: "
+                     f"p < 0.05 in {np.mean(found):.1%} of {trials} trials")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="one seed, 200 resamples, no reading")
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--calibration", action="store_true", help="coverage and test rates by simulation instead")
     args = parser.parse_args()
+    if args.calibration:
+        print("\n".join(calibration()))
+        return
     seeds, resamples = (1, 200) if args.quick else (3, 1000)
     times = [resampling(seeds, resamples) for _ in range(args.repeat)]
     best = min(t for t, _ in times)
@@ -146,9 +195,11 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         read = reading(Path(tmp))
-    print("reading one cell's files into units (s): " + ", ".join(f"{t} {s:.2f}" for t, s in read.items())
-          + f"; the grid's {INTERS * seeds} cells per target: {INTERS * seeds * sum(read.values()):.0f} s")
-
+    cells = INTERS * seeds
+    print("reading one cell's files into units, from the files / from the cell's cache (s): "
+          + ", ".join(f"{t} {cold:.2f} / {hit:.3f}" for t, (cold, hit) in read.items()))
+    print(f"the grid's {cells * len(SIZES)} cells: {cells * sum(c for c, _ in read.values()):.0f} s from the files, "
+          f"{cells * sum(h for _, h in read.values()):.1f} s from the caches")
 
 if __name__ == "__main__":
     main()

@@ -393,3 +393,17 @@ def test_deltas_on_other_examples_are_not_called_paired(tmp_path: Path) -> None:
     xnli_cell(tmp_path / "cells", "sst2", 1, gold, {"en": _system(rng, gold["en"], 0.6)})
     tests = aggregate.build(collect.load_long([tmp_path / "cells"])[0], "x").delta_stats.set_index("row")
     assert not tests.loc["mnli", "paired_examples"] and tests.loc["sst2", "paired_examples"]
+
+
+def test_units_are_cached_in_the_cell_and_refreshed_when_the_files_change(tmp_path: Path) -> None:
+    rng = np.random.default_rng(12)
+    gold = {"en": rng.choice(XNLI, 50)}
+    folder = xnli_cell(tmp_path / "cells", "none", 1, gold, {"en": gold["en"]})
+    first = units.load(folder, "xnli", "en")
+    assert first.score() == 100.0 and units.cache_file(folder, "xnli", "en").is_file()
+    prediction_file, _ = units.files(folder, "xnli", "en")
+    prediction_file.write_text("neutral\n" * 50, encoding="utf-8")
+    again = units.load(folder, "xnli", "en")
+    assert again.score() == pytest.approx(100 * float(np.mean(gold["en"] == "neutral")))
+    assert again.collapsed == "one prediction (neutral) for all 50 examples"
+    assert units.load(folder, "xnli", "en").collapsed == again.collapsed  # from the cache, the same

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Optional
@@ -30,6 +31,8 @@ from xtask.scoring import metrics
 from xtask.scoring.files import ScoringError
 
 log = logging.getLogger(__name__)
+
+CACHE_VERSION = 1  # of the units' definition: a change to how units are made bumps it
 
 
 @dataclass(frozen=True)
@@ -59,15 +62,64 @@ def files(folder: Path, target: str, lang: str) -> "tuple[Path, Path]":
     return Path(folder) / "predictions" / target / name, Path(folder) / "labels" / target / name
 
 
-def load(folder: Path, target: str, lang: str) -> Optional[Units]:
+def load(folder: Path, target: str, lang: str, cache: bool = True) -> Optional[Units]:
     """The units of one language of a cell; None when its predictions or labels are not on disk
-    (an unlabelled split, a cell from W&B or an older xtask) or cannot be read (logged)."""
-    from xtask.scoring.xtreme import TASKS as SCORERS
-    from xtask.tasks import TARGET_TASKS
+    (an unlabelled split, a cell from W&B or an older xtask) or cannot be read (logged).
 
+    ``cache``: keep them in the cell's ``stats/`` folder, valid while both files keep their
+    size and modification time (reading a tagging language's files costs about a second per
+    10,000 sentences; the cache, milliseconds). A store that cannot be written is just not cached."""
     prediction_file, label_file = files(folder, target, lang)
     if not (prediction_file.is_file() and label_file.is_file()):
         return None
+    cached = cache_file(folder, target, lang)
+    key = _cache_key(prediction_file, label_file)
+    if cache:
+        hit = _read_cache(cached, key)
+        if hit is not None:
+            return hit
+    units = _read(folder, target, lang, prediction_file, label_file)
+    if cache and units is not None:
+        _write_cache(cached, key, units)
+    return units
+
+
+def cache_file(folder: Path, target: str, lang: str) -> Path:
+    return Path(folder) / "stats" / target / f"units-{lang}.npz"
+
+
+def _cache_key(*paths: Path) -> str:
+    stats = [path.stat() for path in paths]
+    return f"v{CACHE_VERSION}:" + ":".join(f"{s.st_size}-{s.st_mtime_ns}" for s in stats)
+
+
+def _read_cache(path: Path, key: str) -> Optional[Units]:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if str(data["key"]) != key:
+                return None
+            return Units(data["num"], data["den"], str(data["labels_digest"]), str(data["collapsed"]) or None)
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def _write_cache(path: Path, key: str, units: Units) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as handle:
+            np.savez(handle, key=key, num=units.num, den=units.den, labels_digest=units.labels_digest,
+                     collapsed=units.collapsed or "")
+        os.replace(tmp, path)
+    except OSError as err:
+        log.debug("not caching %s: %s", path, err)
+        tmp.unlink(missing_ok=True)
+
+
+def _read(folder: Path, target: str, lang: str, prediction_file: Path, label_file: Path) -> Optional[Units]:
+    from xtask.scoring.xtreme import TASKS as SCORERS
+    from xtask.tasks import TARGET_TASKS
+
     task, scorer = TARGET_TASKS[target], SCORERS[target]
     try:
         predictions = scorer.read_predictions(prediction_file)
