@@ -7,11 +7,10 @@ statistical properties (false-positive rate, power, coverage) are checked by sim
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Sequence
 
 import numpy as np
 import pandas as pd
@@ -19,7 +18,7 @@ import pytest
 
 from cellfactory import make_cell
 from xtask.cli import main as xtask_main
-from xtask.report import aggregate, bootstrap, collect, heatmap, stats, units
+from xtask.report import aggregate, bootstrap, collect, heatmap, stats, tables, units
 from xtask.report.tables import LEARNED_NOTHING_MARK
 from xtask.scoring.files import write_labels
 from xtask.scoring.xtreme import TASKS as SCORERS
@@ -306,9 +305,9 @@ def test_too_few_seeds_say_so(tmp_path: Path) -> None:
     gold = {"en": rng.choice(XNLI, 200)}
     for inter in ("none", "mnli"):
         xnli_cell(tmp_path / "cells", inter, 1, gold, {"en": _system(rng, gold["en"], 0.6)})
-    report = aggregate.build(collect.load_long([tmp_path / "cells"])[0], "x")
-    table = stats.seeds_needed(collect.load_long([tmp_path / "cells"])[0].pipe(
-        lambda long: __import__("xtask.report.tables", fromlist=["cell_table"]).cell_table(long)), report.analysis, 1.0)
+    long = collect.load_long([tmp_path / "cells"])[0]
+    report = aggregate.build(long, "x")
+    table = stats.seeds_needed(tables.cell_table(long), report.analysis, 1.0)
     assert math.isnan(table.loc[0, "seeds_needed"]) and "too few seeds" in table.loc[0, "note"]
 
 
@@ -407,3 +406,20 @@ def test_units_are_cached_in_the_cell_and_refreshed_when_the_files_change(tmp_pa
     assert again.score() == pytest.approx(100 * float(np.mean(gold["en"] == "neutral")))
     assert again.collapsed == "one prediction (neutral) for all 50 examples"
     assert units.load(folder, "xnli", "en").collapsed == again.collapsed  # from the cache, the same
+
+
+def test_load_many_reads_uncached_languages_in_processes_as_in_one(tmp_path: Path, monkeypatch) -> None:
+    rng = np.random.default_rng(13)
+    gold = {lang: rng.choice(XNLI, 40) for lang in ("de", "en", "fr")}
+    folders = [xnli_cell(tmp_path / "cells", inter, 1, gold, {lang: _system(rng, gold[lang], 0.6) for lang in gold})
+               for inter in ("none", "mnli")]
+    wanted = [(str(f), "xnli", lang) for f in folders for lang in gold]
+    monkeypatch.setattr(units, "POOL_FROM", 0)
+    pooled = units.load_many(wanted, workers=2)
+    for folder in folders:
+        for lang in gold:
+            assert units.cache_file(folder, "xnli", lang).is_file()
+            units.cache_file(folder, "xnli", lang).unlink()
+    single = units.load_many(wanted, workers=1)
+    assert set(pooled) == set(single) == {(str(f), lang) for f in folders for lang in gold}
+    assert all(np.array_equal(pooled[k].num, single[k].num) for k in pooled)

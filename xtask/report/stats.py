@@ -63,13 +63,8 @@ def analyse(long: pd.DataFrame, cells: pd.DataFrame, stats: pd.DataFrame, benchm
     used = used_cells(cells)
     langs = long[long["dir"].isin(used["dir"]) & long["lang"].notna()]
     recorded = {(d, lang): float(v) for d, lang, v in zip(langs["dir"], langs["lang"], langs["lang_score"])}
-    loaded: Dict[Tuple[str, str], units.Units] = {}
     target_of = dict(zip(used["dir"], used["target"]))
-    # Language by language (cells of one language share a label file: see units._gold_entities).
-    for folder, lang in sorted(recorded, key=lambda key: (str(target_of[key[0]]), key[1], key[0])):
-        got = units.load(Path(folder), target_of[folder], lang)
-        if got is not None:
-            loaded[(folder, lang)] = got
+    loaded = units.load_many([(folder, target_of[folder], lang) for folder, lang in recorded])
     lang_reps: Dict[Tuple[str, str], np.ndarray] = {}
     mismatch: Dict[str, str] = {}
     for (target, lang), part in _by_language(loaded, used).items():
@@ -94,10 +89,10 @@ def analyse(long: pd.DataFrame, cells: pd.DataFrame, stats: pd.DataFrame, benchm
             continue
         replicates[(row, target)] = {int(s): cell_reps[d] for s, d in zip(part["seed"], part["dir"])}
     intervals = _intervals(stats, replicates, reasons, seed)
+    row_of = {d: (row, target) for d, row, target in zip(used["dir"], used["row"], used["target"])}
     examples: Dict[Tuple[str, str], set] = {}
-    for folder, row, target in zip(used["dir"], used["row"], used["target"]):
-        examples.setdefault((row, target), set()).update(
-            (lang, u.labels_digest) for (d, lang), u in loaded.items() if d == folder)
+    for (folder, lang), u in loaded.items():
+        examples.setdefault(row_of[folder], set()).add((lang, u.labels_digest))
     deltas, example_variance = _deltas(stats, replicates, benchmark, seed, baselines or [], examples)
     return Analysis(intervals, languages, deltas, learned_nothing(used, loaded), replicates, example_variance, resamples)
 
@@ -131,8 +126,11 @@ def _cell_replicates(used: pd.DataFrame, recorded: Mapping[Tuple[str, str], floa
     """Each cell's task-score replicates (the mean of its languages'), or why it has none."""
     reps: Dict[str, np.ndarray] = {}
     why: Dict[str, str] = {}
+    langs_of: Dict[str, List[str]] = {}
+    for folder, lang in recorded:
+        langs_of.setdefault(folder, []).append(lang)
     for folder in used["dir"]:
-        langs = sorted(lang for d, lang in recorded if d == folder)
+        langs = sorted(langs_of.get(folder, []))
         lacking = [lang for lang in langs if (folder, lang) not in lang_reps]
         if folder in mismatch:
             why[folder] = f"predictions disagree with results.json ({Path(folder).name}: {mismatch[folder]})"

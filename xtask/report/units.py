@@ -33,6 +33,7 @@ from xtask.scoring.files import ScoringError
 log = logging.getLogger(__name__)
 
 CACHE_VERSION = 1  # of the units' definition: a change to how units are made bumps it
+POOL_FROM = 32  # uncached (cell, language) files from which load_many reads in several processes
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,53 @@ def collapse(kind: str, retrieval: Optional[str], predictions: object) -> Option
     values = list(predictions)  # type: ignore[call-overload]
     distinct = set(values)
     return f"one prediction ({next(iter(distinct))}) for all {len(values)} examples" if len(values) > 1 and len(distinct) == 1 else None
+
+
+def load_many(wanted: "list[tuple[str, str, str]]", workers: Optional[int] = None) -> Dict["tuple[str, str]", Units]:
+    """(folder, lang) -> units for each (folder, target, lang) wanted that has its files, read
+    language by language (the cells of a language share a label file); the languages not yet
+    cached are read by ``workers`` processes (default: the CPUs this process may use), as
+    reading a tagging language costs about a second per 10,000 sentences."""
+    groups: Dict["tuple[str, str]", "list[str]"] = {}
+    for folder, target, lang in wanted:
+        groups.setdefault((target, lang), []).append(folder)
+    out: Dict["tuple[str, str]", Units] = {}
+    cold = []
+    for (target, lang), folders in sorted(groups.items()):
+        missing = []
+        for folder in folders:
+            prediction_file, label_file = files(Path(folder), target, lang)
+            if not (prediction_file.is_file() and label_file.is_file()):
+                continue
+            hit = _read_cache(cache_file(Path(folder), target, lang), _cache_key(prediction_file, label_file))
+            if hit is not None:
+                out[(folder, lang)] = hit
+            else:
+                missing.append(folder)
+        if missing:
+            cold.append((target, lang, missing))
+    if workers is None:
+        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if len(cold) > 1 and workers > 1 and sum(len(folders) for _, _, folders in cold) >= POOL_FROM:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=min(workers, len(cold))) as pool:
+            for found in pool.map(_load_language, cold):
+                out.update(found)
+    else:
+        for job in cold:
+            out.update(_load_language(job))
+    return out
+
+
+def _load_language(job: "tuple[str, str, list[str]]") -> Dict["tuple[str, str]", Units]:
+    target, lang, folders = job
+    found = {}
+    for folder in folders:
+        units = load(Path(folder), target, lang)
+        if units is not None:
+            found[(folder, lang)] = units
+    return found
 
 
 def load_cell(folder: Path, target: str, langs: "list[str]") -> Dict[str, Units]:
