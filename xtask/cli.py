@@ -51,7 +51,7 @@ def _matrix(args: argparse.Namespace) -> int:
     if found is None:
         return 1
     long, notes, _ = found
-    for report in aggregate.build_all(long, all_targets=False, benchmark=args.benchmark):
+    for report in aggregate.build_all(long, all_targets=False, benchmark=args.benchmark, resamples=args.resamples):
         report.notes[:0] = notes
         print(report.console())
         print()
@@ -290,6 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="any folders: cells are found below them (default outputs)")
     matrix.add_argument("--no-borrow", action="store_true", help="do not add baselines from the cell store")
     matrix.add_argument("--benchmark", default="xtreme", choices=sorted(BENCHMARKS), help="whose score is avg (default xtreme)")
+    matrix.add_argument("--resamples", type=int, default=1000,
+                        help="bootstrap resamples of the intervals (default 1000; 0: none)")
     matrix.set_defaults(handler=_matrix, wandb_group=None)
     agg = commands.add_parser("aggregate", help="full report of cell folders: transfer/delta matrices (csv, md, tex), "
                               "heatmap, best intermediate task per target, per-language tables")

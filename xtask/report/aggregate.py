@@ -16,7 +16,11 @@ Collects the cells' results into one long table (:mod:`xtask.report.collect`), t
 * ``best_per_target.{csv,md}``: the best intermediate task per target and the XTREME score of
   picking it (see :func:`xtask.report.tables.best_per_target` for exactly what is computed);
 * ``per_language/TARGET.{csv,md}``: rows x languages, and ``TARGET_delta.png`` (minus ``none``);
-* ``compare_paper.{csv,md}`` with ``--compare``; ``report.md``: all of it on one page.
+* ``compare_paper.{csv,md}`` with ``--compare`` (and ``compare_paper_deltas.csv``: the v1
+  preprint's Table 2 deltas beside ours and our intervals); ``report.md``: all of it on one page.
+
+The intervals and tests read each cell's prediction and label files (docs/statistics.md) and
+keep what they read in the cell's ``stats/`` folder for the next report.
 
 ``cells_long.csv`` (and ``.parquet`` on request) is written once for all models.
 """
