@@ -270,13 +270,15 @@ def test_a_cell_that_learned_nothing_is_marked_in_matrix_notes_and_status(tmp_pa
     gold = {"en": rng.choice(XNLI, 120)}
     xnli_cell(tmp_path / "cells", "none", 1, gold, {"en": _system(rng, gold["en"], 0.6)})
     dead = xnli_cell(tmp_path / "cells", "mnli", 1, gold, {"en": np.full(120, "neutral")})
-    report = aggregate.build(collect.load_long([tmp_path / "cells"])[0], "x")
+    for _ in ("from the predictions file", "from the units the report cached"):
+        xtask_main(["status", str(tmp_path / "cells")])
+        line = next(l for l in capsys.readouterr().out.splitlines() if l.startswith(dead.name))
+        assert "learned nothing: en: one prediction (neutral)" in line
+        report = aggregate.build(collect.load_long([tmp_path / "cells"])[0], "x")
+    assert units.cache_file(dead, "xnli", "en").is_file()
     assert LEARNED_NOTHING_MARK in report.text.loc["mnli", "xnli"]
     assert LEARNED_NOTHING_MARK not in report.text.loc["none", "xnli"]
     assert any(dead.name in note and "one prediction (neutral) for all 120 examples" in note for note in report.notes)
-    xtask_main(["status", str(tmp_path / "cells")])
-    line = next(l for l in capsys.readouterr().out.splitlines() if l.startswith(dead.name))
-    assert "learned nothing: en: one prediction (neutral)" in line
 
 
 def test_a_training_loss_at_chance_is_learned_nothing(tmp_path: Path) -> None:

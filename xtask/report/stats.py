@@ -276,9 +276,9 @@ def cell_problems(folder: Path, target: str, langs: List[str]) -> List[str]:
     """What :func:`learned_nothing` says of one cell (for ``xtask status``)."""
     found = []
     for lang in langs:
-        u = units.load(folder, target, lang)
-        if u is not None and u.collapsed:
-            found.append(f"{lang}: {u.collapsed}")
+        why = units.collapsed(folder, target, lang)
+        if why:
+            found.append(f"{lang}: {why}")
     why = loss_at_chance(folder, target)
     return found + ([why] if why else [])
 

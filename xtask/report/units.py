@@ -176,6 +176,27 @@ def collapse(kind: str, retrieval: Optional[str], predictions: object) -> Option
     return f"one prediction ({next(iter(distinct))}) for all {len(values)} examples" if len(values) > 1 and len(distinct) == 1 else None
 
 
+def collapsed(folder: Path, target: str, lang: str) -> Optional[str]:
+    """:func:`collapse` of one language's predictions, cheaply (for ``xtask status``): from the
+    cell's cached units when valid, else from the predictions file alone (no metric)."""
+    from xtask.scoring.xtreme import TASKS as SCORERS
+    from xtask.tasks import TARGET_TASKS
+
+    prediction_file, label_file = files(folder, target, lang)
+    if not prediction_file.is_file():
+        return None
+    if label_file.is_file():
+        hit = _read_cache(cache_file(folder, target, lang), _cache_key(prediction_file, label_file))
+        if hit is not None:
+            return hit.collapsed
+    task = TARGET_TASKS[target]
+    try:
+        predictions = SCORERS[target].read_predictions(prediction_file)
+    except (ScoringError, OSError):
+        return None
+    return collapse(task.kind.value, task.retrieval, predictions)
+
+
 def load_many(wanted: "list[tuple[str, str, str]]", workers: Optional[int] = None) -> Dict["tuple[str, str]", Units]:
     """(folder, lang) -> units for each (folder, target, lang) wanted that has its files, read
     language by language (the cells of a language share a label file); the languages not yet
