@@ -250,9 +250,10 @@ def learned_nothing(used: pd.DataFrame, loaded: Mapping[Tuple[str, str], units.U
     return out
 
 
-def loss_at_chance(folder: Path, target: str) -> Optional[str]:
-    """``training loss 1.102 vs chance 1.099`` when a classification cell's mean training loss
-    is within :data:`LOSS_NOISE` of ln(number of labels); None otherwise or when unknown."""
+def loss_at_chance(folder: Path, target: str, results: object = None) -> Optional[str]:
+    """``training loss 1.102, chance ln(3) = 1.099`` when a classification cell's mean training
+    loss is within :data:`LOSS_NOISE` of ln(number of labels); None otherwise or when unknown.
+    ``results``: the cell's results when already read."""
     from xtask.store import records
     from xtask.tasks import TARGET_TASKS
 
@@ -262,7 +263,7 @@ def loss_at_chance(folder: Path, target: str) -> Optional[str]:
     choices = len(task.labels) if task.kind.value == "classification" else 2
     if choices < 2:
         return None
-    results = records.read_results(folder)
+    results = records.read_results(folder) if results is None else results
     loss = (getattr(results, "phases", None) or {}).get("target", {}).get("train_loss")
     if not isinstance(loss, (int, float)) or not math.isfinite(loss):
         return None
@@ -272,14 +273,14 @@ def loss_at_chance(folder: Path, target: str) -> Optional[str]:
     return None
 
 
-def cell_problems(folder: Path, target: str, langs: List[str]) -> List[str]:
+def cell_problems(folder: Path, target: str, langs: List[str], results: object = None) -> List[str]:
     """What :func:`learned_nothing` says of one cell (for ``xtask status``)."""
     found = []
     for lang in langs:
         why = units.collapsed(folder, target, lang)
         if why:
             found.append(f"{lang}: {why}")
-    why = loss_at_chance(folder, target)
+    why = loss_at_chance(folder, target, results)
     return found + ([why] if why else [])
 
 
