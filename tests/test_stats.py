@@ -286,7 +286,7 @@ def test_a_training_loss_at_chance_is_learned_nothing(tmp_path: Path) -> None:
     results = records.read_results(folder)
     results.phases = {"target": {"train_loss": 1.102}}
     records.write(folder, results)
-    assert stats.loss_at_chance(folder, "xnli") == "training loss 1.102, chance ln(3) = 1.099"
+    assert stats.loss_at_chance(folder, "xnli") == "training loss 1.102, a uniform guess ln(3) = 1.099"
     results.phases = {"target": {"train_loss": 0.9}}
     records.write(folder, results)
     assert stats.loss_at_chance(folder, "xnli") is None

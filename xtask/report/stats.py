@@ -251,8 +251,8 @@ def learned_nothing(used: pd.DataFrame, loaded: Mapping[Tuple[str, str], units.U
 
 
 def loss_at_chance(folder: Path, target: str, results: object = None) -> Optional[str]:
-    """``training loss 1.102, chance ln(3) = 1.099`` when a classification cell's mean training
-    loss is within :data:`LOSS_NOISE` of ln(number of labels); None otherwise or when unknown.
+    """``training loss 1.102, a uniform guess ln(3) = 1.099`` when a classification cell's mean
+    training loss is within :data:`LOSS_NOISE` of ln(number of labels); None otherwise or when unknown.
     ``results``: the cell's results when already read."""
     from xtask.store import records
     from xtask.tasks import TARGET_TASKS
@@ -269,7 +269,7 @@ def loss_at_chance(folder: Path, target: str, results: object = None) -> Optiona
         return None
     chance = math.log(choices)
     if loss >= chance * (1 - LOSS_NOISE):
-        return f"training loss {loss:.3f}, chance ln({choices}) = {chance:.3f}"
+        return f"training loss {loss:.3f}, a uniform guess ln({choices}) = {chance:.3f}"
     return None
 
 
