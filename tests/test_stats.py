@@ -410,6 +410,7 @@ def test_units_are_cached_in_the_cell_and_refreshed_when_the_files_change(tmp_pa
     assert units.load(folder, "xnli", "en").collapsed == again.collapsed  # from the cache, the same
 
 
+@pytest.mark.slow  # starts two spawned processes (their imports: about 5 s here)
 def test_load_many_reads_uncached_languages_in_processes_as_in_one(tmp_path: Path, monkeypatch) -> None:
     rng = np.random.default_rng(13)
     gold = {lang: rng.choice(XNLI, 40) for lang in ("de", "en", "fr")}

@@ -223,9 +223,13 @@ def load_many(wanted: "list[tuple[str, str, str]]", workers: Optional[int] = Non
     if workers is None:
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if len(cold) > 1 and workers > 1 and sum(len(folders) for _, _, folders in cold) >= POOL_FROM:
+        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=min(workers, len(cold))) as pool:
+        # spawn, not fork: the report also runs at the end of a multirun, whose process holds
+        # threads (W&B, tqdm) that a forked child would inherit mid-lock.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(workers, len(cold)), mp_context=context) as pool:
             for found in pool.map(_load_language, cold):
                 out.update(found)
     else:
