@@ -51,7 +51,7 @@ def _matrix(args: argparse.Namespace) -> int:
     if found is None:
         return 1
     long, notes, _ = found
-    for report in aggregate.build_all(long, all_targets=False, benchmark=args.benchmark):
+    for report in aggregate.build_all(long, all_targets=False, benchmark=args.benchmark, resamples=args.resamples):
         report.notes[:0] = notes
         print(report.console())
         print()
@@ -67,7 +67,8 @@ def _aggregate(args: argparse.Namespace) -> int:
     long, notes, _ = found
     out = args.out or (Path("outputs") / "aggregate" / args.wandb_group if args.wandb_group else args.paths[0])
     try:
-        reports = aggregate.run(long, out, args.format, args.compare, notes=notes, benchmark=args.benchmark)
+        reports = aggregate.run(long, out, args.format, args.compare, notes=notes, benchmark=args.benchmark,
+                                resamples=args.resamples, baselines=args.baseline)
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -76,7 +77,18 @@ def _aggregate(args: argparse.Namespace) -> int:
         print()
         print(report.best_md)
         print(f"\n(report written to {report.out}{'; paper comparison in compare_paper.md' if report.compare_md else ''})\n")
+        if args.seeds_needed is not None:
+            print(_seeds_needed_text(report, args.seeds_needed))
+            print()
     return 0
+
+
+def _seeds_needed_text(report, delta: float) -> str:
+    from xtask.report import stats, tables
+
+    if report.analysis is None:
+        return "seeds needed: no intervals were computed (--resamples 0, or no finished cell)"
+    return stats.seeds_text(stats.seeds_needed(tables.cell_table(report.long), report.analysis, delta))
 
 
 def _score(args: argparse.Namespace) -> int:
@@ -162,6 +174,9 @@ def _plan(args: argparse.Namespace) -> int:
     else:
         print(f"estimated GPU-hours:     {h(hours['total'])} = {h(hours['intermediate'])} intermediate + "
               f"{h(hours['target'])} target (costs: {costs})")
+    if args.pilot:
+        print()
+        print(_pilot_seeds(args.pilot, args.seeds_needed, sorted({c.target for c in cells}), cells))
     if not args.check_data:
         return 0
     needs, problems = check_data(cells)
@@ -171,6 +186,33 @@ def _plan(args: argparse.Namespace) -> int:
     for problem in problems:
         print(f"  problem: {problem}")
     return 1 if problems else 0
+
+
+def _pilot_seeds(pilot: List[Path], delta: float, targets: List[str], cells) -> str:
+    """The seeds a planned grid needs per target, from a finished pilot's seed and example variance."""
+    from xtask.report import aggregate, collect, stats, tables
+
+    long, _ = collect.load_long(pilot)
+    if long.empty:
+        return f"seeds needed: no cells found below {', '.join(map(str, pilot))}"
+    lines = []
+    seeds: dict = {}
+    for cell in cells:
+        parsed = collect.parse_name(cell.folder.name)
+        seeds.setdefault(cell.target, set()).add(parsed["seed"] if parsed else None)
+    planned = {target: len(found) for target, found in seeds.items()}
+    for report in aggregate.build_all(long[long["target"].isin(targets)], all_targets=False):
+        table = stats.seeds_needed(tables.cell_table(report.long), report.analysis, delta) if report.analysis else None
+        if table is None or table.empty:
+            lines.append(f"{report.model}: no finished pilot cell of the planned targets")
+            continue
+        lines.append(f"pilot {report.model}: " + stats.seeds_text(table))
+        lines += [f"  {t}: the plan has {planned.get(t, 0)} seed(s) per configuration"
+                  for t in table["target"] if t in planned]
+    missing = [t for t in targets if not (long["target"] == t).any()]
+    if missing:
+        lines.append(f"no pilot cells for {', '.join(missing)}: no estimate there")
+    return "\n".join(lines)
 
 
 def _costs(args: argparse.Namespace) -> int:
@@ -277,6 +319,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="any folders: cells are found below them (default outputs)")
     matrix.add_argument("--no-borrow", action="store_true", help="do not add baselines from the cell store")
     matrix.add_argument("--benchmark", default="xtreme", choices=sorted(BENCHMARKS), help="whose score is avg (default xtreme)")
+    matrix.add_argument("--resamples", type=int, default=1000,
+                        help="bootstrap resamples of the intervals (default 1000; 0: none)")
     matrix.set_defaults(handler=_matrix, wandb_group=None)
     agg = commands.add_parser("aggregate", help="full report of cell folders: transfer/delta matrices (csv, md, tex), "
                               "heatmap, best intermediate task per target, per-language tables")
@@ -291,6 +335,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="put Phang et al. (2020)'s numbers (or a CSV in the same layout) beside ours")
     agg.add_argument("--no-borrow", action="store_true",
                      help="do not take the inter=none cells a grid lacks from the cell store beside its cells")
+    agg.add_argument("--resamples", type=int, default=1000,
+                     help="bootstrap resamples of the intervals and tests (default 1000; 0: none)")
+    agg.add_argument("--baseline", action="append", default=[], metavar="ROW",
+                     help="also test every row against ROW (delta_stats.csv; repeatable)")
+    agg.add_argument("--seeds-needed", type=float, default=None, metavar="DELTA",
+                     help="print, per target, the seeds a DELTA-point difference needs at 80%% power")
     agg.add_argument("--wandb-group", default=None, help="read the runs of this W&B group (sweep name) instead; needs W&B online")
     agg.add_argument("--wandb-project", default=None)
     agg.add_argument("--wandb-entity", default=None)
@@ -313,6 +363,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="also print each cell's resolved plan (what its phases run; its result fields are its key)")
     planner.add_argument("--check-data", action="store_true",
                          help="read every dataset the cells to run need (once each); exit 1 if any is missing")
+    planner.add_argument("--pilot", type=Path, nargs="+", default=None, metavar="DIR",
+                         help="a finished pilot's cells: print the seeds each planned target needs (see --seeds-needed)")
+    planner.add_argument("--seeds-needed", type=float, default=1.0, metavar="DELTA",
+                         help="with --pilot: the difference in points to find at 80%% power (default 1.0)")
     planner.set_defaults(handler=_plan)
     commands.add_parser("bench", help="throughput and memory of a phase's training step here (see xtask bench -h)",
                         add_help=False)

@@ -47,11 +47,22 @@ def _collect(path: Path) -> List[CellStatus]:
         labelled = not (view.results is not None and view.results.scores.average is None)
         if not labelled:
             note = note or "predictions only (the split has no labels)"
+        elif view.results is not None and view.spec is not None:
+            nothing = learned_nothing(view.folder, view.spec.target, list(view.results.scores.per_language), view.results)
+            if nothing:
+                note = "; ".join(x for x in (note, f"learned nothing: {'; '.join(nothing)}") if x)
         rows.append(CellStatus(
             name=view.name, state=view.state.value, score=view.score, attempts=status.attempts if status else 0,
             job=str(status.slurm_job or "") if status else "", note=note, labelled=labelled,
         ))
     return sorted(rows, key=lambda r: r.name)
+
+
+def learned_nothing(folder: Path, target: str, langs: List[str], results: object = None) -> List[str]:
+    """Why a finished cell learned nothing (predictions collapsed, loss at chance), or []."""
+    from xtask.report.stats import cell_problems
+
+    return cell_problems(folder, target, langs, results)
 
 
 def render(rows: List[CellStatus]) -> str:

@@ -3,9 +3,12 @@
 Collects the cells' results into one long table (:mod:`xtask.report.collect`), then, per report
 (one per model and data source: they are never averaged together), builds and writes:
 
-* ``transfer_matrix.{csv,md,tex}``: mean ± std (n) over seeds, ``avg`` = XTREME score;
-  ``transfer_stats.csv``: the same numbers unformatted; ``chance_levels.csv``: what a guess
-  scores per target (also the Markdown matrix's last row);
+* ``transfer_matrix.{csv,md,tex}``: mean ± std [95% bootstrap interval] (n) over seeds, ``avg``
+  = XTREME score; ``transfer_stats.csv``: the same numbers unformatted (``ci_low``, ``ci_high``,
+  ``ci_method``); ``cell_intervals.csv``: each cell and language's interval;
+  ``chance_levels.csv``: what a guess scores per target (also the Markdown matrix's last row);
+* ``delta_stats.csv``: each delta's interval, p-value and significance after Benjamini-Hochberg
+  (see :mod:`xtask.report.stats`); significant deltas are marked ``*`` in the delta matrices;
 * ``score_heatmap.png``: the transfer matrix's means as a picture;
 * ``delta_matrix.{csv,md,tex}`` and ``delta_heatmap.png``: each row minus its ``none`` row (a
   grid without ``none`` cells borrows each cell's inter=none twin from the cell store when it
@@ -13,7 +16,11 @@ Collects the cells' results into one long table (:mod:`xtask.report.collect`), t
 * ``best_per_target.{csv,md}``: the best intermediate task per target and the XTREME score of
   picking it (see :func:`xtask.report.tables.best_per_target` for exactly what is computed);
 * ``per_language/TARGET.{csv,md}``: rows x languages, and ``TARGET_delta.png`` (minus ``none``);
-* ``compare_paper.{csv,md}`` with ``--compare``; ``report.md``: all of it on one page.
+* ``compare_paper.{csv,md}`` with ``--compare`` (and ``compare_paper_deltas.csv``: the v1
+  preprint's Table 2 deltas beside ours and our intervals); ``report.md``: all of it on one page.
+
+The intervals and tests read each cell's prediction and label files (docs/statistics.md) and
+keep what they read in the cell's ``stats/`` folder for the next report.
 
 ``cells_long.csv`` (and ``.parquet`` on request) is written once for all models.
 """
@@ -21,18 +28,32 @@ Collects the cells' results into one long table (:mod:`xtask.report.collect`), t
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
+import numpy as np
 import pandas as pd
 
 from xtask.atomic import write_text_atomic
-from xtask.report import heatmap, latex, tables
-from xtask.report.tables import AVG, CORNER, LEGEND, NO_INTERMEDIATE
+from xtask.report import bootstrap, heatmap, latex, tables
+from xtask.report import stats as stats_module
+from xtask.report.tables import AVG, CORNER, LEARNED_NOTHING_MARK, LEGEND, NO_INTERMEDIATE, SIGNIFICANT_MARK
 from xtask.tasks.benchmarks import DEFAULT_BENCHMARK
 
 log = logging.getLogger(__name__)
+
+DELTA_LEGEND = (f"Each delta is the row's mean minus its baseline row's, then its 95% bootstrap interval; "
+                f"`{SIGNIFICANT_MARK}`: significant after Benjamini-Hochberg over the matrix's deltas (false discovery "
+                "rate 5%); `delta_stats.csv` has each p-value. The heatmap hatches the deltas that are not significant.")
+METHOD = ("**How the intervals and tests are computed.** Each interval is a 95% percentile bootstrap ({resamples} "
+          "resamples) that recomputes the task's own metric on evaluation examples resampled within each language "
+          "(sentences for tagging, questions for QA, source sentences for BUCC) and, for several seeds, resamples the "
+          "seeds too; a single seed or a deterministic cell gets an example-only interval. Each delta is tested by a "
+          "paired bootstrap over the same examples (and the same seeds where both rows have them), with a two-sided "
+          "p-value from its bootstrap standard error, corrected for the number of deltas by Benjamini-Hochberg "
+          "(docs/statistics.md).")
 
 
 @dataclass
@@ -56,6 +77,35 @@ class Report:
     notes: List[str] = field(default_factory=list)
     out: Optional[Path] = None
     compare_md: Optional[str] = None
+    analysis: Optional[stats_module.Analysis] = None
+
+    @property
+    def delta_stats(self) -> pd.DataFrame:
+        """The tests of the delta matrix (its own baselines; ``--baseline`` rows are extra)."""
+        if self.analysis is None:
+            return pd.DataFrame(columns=stats_module.DELTA_COLUMNS)
+        return self.analysis.deltas
+
+    def significance(self) -> pd.DataFrame:
+        """The delta matrix's shape: True/False where tested against the row's own baseline, NaN where not."""
+        out = pd.DataFrame(math.nan, index=self.delta.index, columns=self.delta.columns, dtype=object)
+        tests = self.delta_stats
+        for r in tests.itertuples():
+            own = r.target == AVG or self.stats["baseline"].get((r.row, r.target)) == r.baseline
+            if own and r.row in out.index and r.target in out.columns and isinstance(r.significant, (bool, np.bool_)):
+                out.loc[r.row, r.target] = bool(r.significant)
+        return out
+
+    def delta_text(self) -> pd.DataFrame:
+        """The delta matrix as display strings: ``+2.3* [+0.4, +4.2]`` (``*``: significant)."""
+        text = tables.numbers(self.delta, signed=True)
+        tests = self.delta_stats
+        marks = self.significance()
+        for r in tests.itertuples():
+            if r.row in text.index and r.target in text.columns and marks.loc[r.row, r.target] in (True, False):
+                interval = "" if math.isnan(r.ci_low) else f" [{r.ci_low:+.1f}, {r.ci_high:+.1f}]"
+                text.loc[r.row, r.target] += (SIGNIFICANT_MARK if marks.loc[r.row, r.target] is True else "") + interval
+        return text
 
     @property
     def matrix_md(self) -> str:
@@ -77,11 +127,22 @@ class Report:
         return list(cells.loc[~cells["state"].isin(tables.SCORED_STATES), "state"])
 
 
-def build(long: pd.DataFrame, label: str, all_targets: bool = True, benchmark: str = DEFAULT_BENCHMARK) -> Report:
+def build(long: pd.DataFrame, label: str, all_targets: bool = True, benchmark: str = DEFAULT_BENCHMARK,
+          resamples: int = bootstrap.RESAMPLES, baselines: Optional[List[str]] = None) -> Report:
     """The report of one report's rows of the long table (``all_targets``: a column for each of
-    the benchmark's targets even without cells, else only the targets the cells have)."""
+    the benchmark's targets even without cells, else only the targets the cells have);
+    ``resamples``: of the bootstrap (0: no intervals or tests); ``baselines``: rows every other
+    row is also tested against (``--baseline``)."""
     cells = tables.cell_table(long)
     stats = tables.cell_stats(cells)
+    analysis = None
+    if resamples > 0 and not stats.empty:
+        analysis = stats_module.analyse(long, cells, stats, benchmark, resamples, baselines=baselines)
+        stats = stats.join(analysis.intervals)
+        flagged = set(analysis.learned_nothing)
+        used = tables.used_cells(cells)
+        stats["learned_nothing"] = used.assign(flag=used["dir"].isin(flagged)).groupby(["row", "target"])["flag"].any(
+        ).reindex(stats.index).astype(object).fillna(False).astype(bool)
     rows = tables.row_order(cells["row"])
     columns = tables.column_order(cells["target"], all_targets, benchmark)
     means = tables.mean_matrix(stats, rows, columns)
@@ -92,7 +153,10 @@ def build(long: pd.DataFrame, label: str, all_targets: bool = True, benchmark: s
         text=tables.transfer_text(stats, rows, columns, avg, benchmark), delta=tables.delta_matrix(means, avg, stats),
         best=best, summary=summary, benchmark=benchmark, chance=tables.chance_levels(cells, columns, benchmark),
         per_language={t: tables.per_language(long, t, rows) for t in columns if (long["target"] == t).any()},
+        analysis=analysis,
     )
+    report.notes.extend(_learned_nothing_notes(analysis))
+    report.notes.extend(_interval_notes(stats))
     report.notes.extend(_baseline_notes(means, stats))
     report.notes.extend(_left_out_notes(long))
     return report
@@ -114,6 +178,26 @@ def _baseline_notes(means: pd.DataFrame, stats: pd.DataFrame) -> List[str]:
             "overrides; reports find such cells in the cell store from then on"]
 
 
+def _learned_nothing_notes(analysis: Optional[stats_module.Analysis]) -> List[str]:
+    """One note per cell that learned nothing (``∅`` in the matrix), with why."""
+    if analysis is None:
+        return []
+    return [f"{LEARNED_NOTHING_MARK} {Path(folder).name} learned nothing: {'; '.join(why)}"
+            for folder, why in sorted(analysis.learned_nothing.items())]
+
+
+def _interval_notes(stats: pd.DataFrame) -> List[str]:
+    """Why some entries have no interval (no predictions on disk, ...), one line per reason."""
+    if "ci_method" not in stats.columns:
+        return []
+    lacking = stats[stats["ci_method"].str.startswith("none")]
+    if lacking.empty:
+        return []
+    reasons = dict.fromkeys(m.split(": ", 1)[1] for m in lacking["ci_method"])
+    return [f"no interval or test for {len(lacking)} entr{'y' if len(lacking) == 1 else 'ies'} of the matrix: "
+            + "; ".join(list(reasons)[:3]) + (f"; and {len(reasons) - 3} more" if len(reasons) > 3 else "")]
+
+
 def _left_out_notes(long: pd.DataFrame) -> List[str]:
     """Why a target's scores are partial: the languages left out, and why; the samples scored
     (one line per target)."""
@@ -124,9 +208,10 @@ def _left_out_notes(long: pd.DataFrame) -> List[str]:
     return out
 
 
-def build_all(long: pd.DataFrame, all_targets: bool = True, benchmark: str = DEFAULT_BENCHMARK) -> List[Report]:
+def build_all(long: pd.DataFrame, all_targets: bool = True, benchmark: str = DEFAULT_BENCHMARK,
+              resamples: int = bootstrap.RESAMPLES, baselines: Optional[List[str]] = None) -> List[Report]:
     """One report per model and data source, in order of appearance."""
-    return [build(long[long["report"] == key], str(key), all_targets, benchmark)
+    return [build(long[long["report"] == key], str(key), all_targets, benchmark, resamples, baselines)
             for key in dict.fromkeys(long["report"].fillna("unknown"))]
 
 
@@ -163,7 +248,8 @@ def write(report: Report, out: Path, paper: Optional[pd.DataFrame] = None) -> Li
 
     report.out = out
     title = f"model {report.model}"
-    delta_text = tables.numbers(report.delta, signed=True)
+    delta_text = report.delta_text()
+    significant = report.significance()
     files = [
         _csv(report.text, out / "transfer_matrix.csv", "inter"),
         _write(out / "transfer_matrix.md", report.matrix_md + "\n\n" + LEGEND),
@@ -173,15 +259,19 @@ def write(report: Report, out: Path, paper: Optional[pd.DataFrame] = None) -> Li
         _csv(report.chance.rename("chance").to_frame(), out / "chance_levels.csv", "target"),
         _csv(report.delta, out / "delta_matrix.csv", "inter"),
         _write(out / "delta_matrix.md", tables.markdown(delta_text, CORNER)),
-        _write(out / "delta_matrix.tex", latex.delta_matrix(report.delta, f"Delta vs none, {title}")),
+        _write(out / "delta_matrix.tex", latex.delta_matrix(report.delta, f"Delta vs none, {title}", significant)),
+        _csv(report.delta_stats, out / "delta_stats.csv", None),
         heatmap.draw(report.delta, out / "delta_heatmap.png",
                      f"Intermediate-task training minus none ({report.model}; task score, points)",
-                     empty_message="no delta: no finished inter=none cells\nfor these targets (see report.md, Notes)"),
+                     empty_message="no delta: no finished inter=none cells\nfor these targets (see report.md, Notes)",
+                     significant=significant),
         heatmap.draw_scores(report.means.assign(**{AVG: report.avg}), out / "score_heatmap.png",
                             f"Transfer matrix ({report.model}; task score, mean over seeds)"),
         _csv(report.best, out / "best_per_target.csv", "target"),
         _write(out / "best_per_target.md", report.best_md),
     ]
+    if report.analysis is not None:
+        files.append(_csv(report.analysis.languages, out / "cell_intervals.csv", None))
     summary = pd.DataFrame([report.summary])
     files.append(_csv(summary, out / "best_per_target_summary.csv", None))
     for target, frame in report.per_language.items():
@@ -196,6 +286,13 @@ def write(report: Report, out: Path, paper: Optional[pd.DataFrame] = None) -> Li
     if paper is not None:
         frame, text = paper_module.compare(report.model, report.rows, report.columns, report.stats, report.avg,
                                            report.summary, paper, best=report.best)
+        if report.analysis is not None:
+            tests = report.delta_stats
+            own = [b == report.stats["baseline"].get((r, t)) or (t == AVG and b.split(" [", 1)[0] == NO_INTERMEDIATE)
+                   for r, t, b in zip(tests["row"], tests["target"], tests["baseline"])]
+            deltas, deltas_text = paper_module.compare_deltas(tests[own], paper_module.load_deltas())
+            text += "\n\n" + deltas_text
+            files.append(_csv(deltas, out / "compare_paper_deltas.csv", None))
         report.compare_md = text
         files.append(_csv(frame, out / "compare_paper.csv", None))
         files.append(_write(out / "compare_paper.md", text))
@@ -219,7 +316,8 @@ def _page(report: Report, delta_text: pd.DataFrame) -> str:
         f"{report.long['dir'].nunique()} cells, {int((tables.cell_table(report.long)['state'] == 'done').sum())} done; "
         f"benchmark {report.benchmark}.",
         "## Transfer matrix", report.matrix_md, LEGEND, "![transfer matrix](score_heatmap.png)",
-        "## Delta against none", tables.markdown(delta_text, CORNER), "![delta heatmap](delta_heatmap.png)",
+        "## Delta against none", tables.markdown(delta_text, CORNER), DELTA_LEGEND,
+        "![delta heatmap](delta_heatmap.png)", METHOD.format(resamples=report.analysis.resamples if report.analysis else 0),
         "## Best intermediate task per target", report.best_md,
     ]
     pictures = [f"![{t}](per_language/{t}_delta.png)" for t, frame in report.per_language.items()
@@ -235,7 +333,8 @@ def _page(report: Report, delta_text: pd.DataFrame) -> str:
 
 def run(
     long: pd.DataFrame, out: Path, fmt: str = "csv", compare: Optional[str] = None, all_targets: bool = True,
-    notes: Optional[List[str]] = None, benchmark: str = DEFAULT_BENCHMARK,
+    notes: Optional[List[str]] = None, benchmark: str = DEFAULT_BENCHMARK, resamples: int = bootstrap.RESAMPLES,
+    baselines: Optional[List[str]] = None,
 ) -> List[Report]:
     """Build and write every report under ``out`` (``out/<report>/`` when there are several)."""
     from xtask.report import paper as paper_module
@@ -246,7 +345,7 @@ def run(
     out = Path(out)
     long = long.assign(report=long["report"].fillna("unknown"))
     write_long(long, out, fmt)
-    reports = build_all(long, all_targets, benchmark)
+    reports = build_all(long, all_targets, benchmark, resamples, baselines)
     for report in reports:
         report.notes[:0] = list(notes or [])
         write(report, out if len(reports) == 1 else out / _safe(report.model), paper)

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 LONG_COLUMNS = [
     "report", "sweep", "model", "inter", "setting", "row", "baseline", "group", "key", "baseline_key", "target", "seed",
-    "lang", "metric", "value", "lang_score", "n", "task_score", "chance", "state", "partial", "left_out", "dir",
+    "lang", "metric", "value", "lang_score", "n", "task_score", "chance", "state", "partial", "left_out", "dir", "seed_free",
 ]
 # Settings of the inter phase: not a none cell's (its row ignores them when finding its baseline).
 PHASE1_PREFIXES = ("inter.", "train.inter.", "inter_data", "inter_precision")
@@ -100,6 +100,7 @@ def _cell_rows(found: Found, view: CellView) -> List[Dict[str, Any]]:
         "setting": spec.setting if spec else None, "group": spec.group if spec else None,
         "key": spec.key if spec else None, "baseline_key": spec.baseline_key if spec else None,
         "target": spec.target if spec else None, "seed": spec.seed if spec else None,
+        "seed_free": bool(getattr(spec, "seed_free", False)),
         "task_score": math.nan, "chance": math.nan, "state": view.state.value, "partial": False, "left_out": "",
         "dir": str(view.folder),
         "report": report_key(spec) if spec else None,
@@ -323,7 +324,8 @@ def _wandb_rows(run: Any, spec: Any, where: str, group: str) -> List[Dict[str, A
     chance = summary.get("target/chance")
     base = {"report": report_key(spec), "sweep": group, "model": spec.model, "inter": spec.inter, "setting": spec.setting,
             "group": spec.group, "key": spec.key, "baseline_key": spec.baseline_key, "target": spec.target,
-            "seed": spec.seed, "task_score": float(average) if state == "done" and average is not None else math.nan,
+            "seed": spec.seed, "seed_free": bool(getattr(spec, "seed_free", False)),
+            "task_score": float(average) if state == "done" and average is not None else math.nan,
             "chance": float(chance) if state == "done" and chance is not None else math.nan,
             "state": state if average is not None or state != "done" else "predictions only", "partial": False,
             "left_out": "", "dir": where}

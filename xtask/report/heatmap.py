@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import textwrap
 from pathlib import Path
-from typing import Callable, Tuple
+from typing import Callable, Optional, Tuple
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,8 @@ COL_PX, ROW_PX, MARGIN_W_PX, MARGIN_H_PX = 80, 40, 300, 180
 # Width of one title character at fontsize 10 (DejaVu Sans averages ~6 px; some margin for wide
 # letters): a title longer than the figure is wrapped, never cut at the figure's edges.
 TITLE_CHAR_PX = 7
+# The delta scale's smallest half-range, in points: a delta this large is the strongest colour.
+MIN_RANGE = 5.0
 
 
 def size_px(n_rows: int, n_cols: int) -> Tuple[int, int]:
@@ -30,19 +32,32 @@ def size_px(n_rows: int, n_cols: int) -> Tuple[int, int]:
     return MARGIN_W_PX + COL_PX * n_cols, MARGIN_H_PX + ROW_PX * n_rows
 
 
+def delta_range(values: np.ndarray) -> float:
+    """The colour scale's half-range: at least :data:`MIN_RANGE` points (so that +0.3 is pale, not
+    the strongest blue), else the largest |delta| rounded up to a whole point."""
+    finite = values[np.isfinite(values)]
+    largest = float(np.abs(finite).max()) if finite.size else 0.0
+    return float(max(MIN_RANGE, math.ceil(largest)))
+
+
 def draw(delta: pd.DataFrame, path: Path, title: str, empty_message: str = "no values",
-         xlabel: str = "target task") -> Path:
-    """Write ``delta`` (rows x columns of score differences, NaN = missing) as a PNG."""
+         xlabel: str = "target task", significant: Optional[pd.DataFrame] = None) -> Path:
+    """Write ``delta`` (rows x columns of score differences, NaN = missing) as a PNG, on a
+    symmetric scale of ±:func:`delta_range` points (stated on the colour bar); with
+    ``significant`` (True/False/NaN per cell), the deltas tested and not significant are hatched
+    and greyed."""
     from matplotlib.colors import TwoSlopeNorm
 
-    values = delta.to_numpy(dtype=float)
-    finite = values[np.isfinite(values)]
-    limit = float(np.abs(finite).max()) if finite.size else 0.0
-    limit = limit if limit > 0 else 1.0  # all zero (or empty): any symmetric range will do
+    limit = delta_range(delta.to_numpy(dtype=float))
     norm = TwoSlopeNorm(vmin=-limit, vcenter=0.0, vmax=limit)
+    hatched = None
+    if significant is not None:
+        hatched = significant.reindex(index=delta.index, columns=delta.columns).map(lambda v: v is False).to_numpy(bool)
+    if hatched is not None and hatched.any():
+        title += "; hatched: not significant (paired bootstrap, Benjamini-Hochberg 5%)"
     # RdBu is dark at both ends.
-    return _draw(delta, path, title, _cmap("RdBu"), norm, "{:+.1f}", "Δ vs none", empty_message,
-                 dark=lambda shade: abs(shade - 0.5) > 0.3, xlabel=xlabel)
+    return _draw(delta, path, title, _cmap("RdBu"), norm, "{:+.1f}", f"Δ vs none (points; scale ±{limit:g})", empty_message,
+                 dark=lambda shade: abs(shade - 0.5) > 0.3, xlabel=xlabel, hatched=hatched)
 
 
 def draw_scores(means: pd.DataFrame, path: Path, title: str) -> Path:
@@ -59,16 +74,21 @@ def draw_scores(means: pd.DataFrame, path: Path, title: str) -> Path:
 
 
 def _draw(frame: pd.DataFrame, path: Path, title: str, cmap, norm, fmt: str, bar_label: str,
-          empty_message: str, dark: Callable[[float], bool], xlabel: str = "target task") -> Path:
-    fig = _figure(frame, title, cmap, norm, fmt, bar_label, empty_message, dark, xlabel)
+          empty_message: str, dark: Callable[[float], bool], xlabel: str = "target task",
+          hatched: Optional[np.ndarray] = None) -> Path:
+    fig = _figure(frame, title, cmap, norm, fmt, bar_label, empty_message, dark, xlabel, hatched)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=DPI)
     return path
 
 
 def _figure(frame: pd.DataFrame, title: str, cmap, norm, fmt: str, bar_label: str,
-            empty_message: str, dark: Callable[[float], bool], xlabel: str = "target task"):
-    """The common drawing; ``dark(shade)`` says when a cell's colour needs white text."""
+            empty_message: str, dark: Callable[[float], bool], xlabel: str = "target task",
+            hatched: Optional[np.ndarray] = None):
+    """The common drawing; ``dark(shade)`` says when a cell's colour needs white text;
+    ``hatched`` cells are veiled in grey and hatched (not significant)."""
+    from matplotlib.patches import Rectangle
+
     from matplotlib.figure import Figure
 
     values = frame.to_numpy(dtype=float)
@@ -84,8 +104,12 @@ def _figure(frame: pd.DataFrame, title: str, cmap, norm, fmt: str, bar_label: st
     ax.set_ylabel("intermediate task")
     for (i, j), value in np.ndenumerate(values):
         if math.isfinite(value):
+            veiled = hatched is not None and bool(hatched[i, j])
+            if veiled:
+                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor="#e0e0e0", alpha=0.7, hatch="///",
+                                       edgecolor="#808080", linewidth=0))
             ax.text(j, i, fmt.format(value), ha="center", va="center", fontsize=8,
-                    color="white" if dark(float(norm(value))) else "black")
+                    color="white" if dark(float(norm(value))) and not veiled else "black")
     if not np.isfinite(values).any():
         ax.text(0.5, 0.5, empty_message, transform=ax.transAxes, ha="center", va="center", fontsize=9,
                 bbox={"facecolor": "white", "edgecolor": "#999999"})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Iterable, List
+from typing import Iterable, List, Optional
 
 import pandas as pd
 
@@ -89,9 +89,13 @@ def transfer_matrix(stats: pd.DataFrame, rows: List[str], columns: List[str], av
         row = stats.loc[(setting, target)]
         if bool(row.get("partial", False)):
             text += r"$^\dagger$"
+        if bool(row.get("learned_nothing", False)):
+            text += r"$^{\emptyset}$"
         if int(row["n"]) > 1 and not math.isnan(float(row["std"])):
             text += rf"$_{{\pm {float(row['std']):.1f}}}$"
-        if int(row["n"]) != seeds:
+        if bool(row.get("deterministic", False)):
+            text += r"\textsuperscript{det.}"
+        elif int(row["n"]) != seeds:
             text += rf"\textsuperscript{{n={int(row['n'])}}}"
         return text
 
@@ -101,14 +105,27 @@ def transfer_matrix(stats: pd.DataFrame, rows: List[str], columns: List[str], av
     )
     note = (f"{caption}: mean over {seeds} seed(s), subscript = sample std; bold = best in its column; "
             "-- = no finished seed; superscript n = a cell with another number of seeds; "
-            "$\\dagger$ = averaged over a subset of the task's languages or a sample of its examples; Avg = the benchmark score (all its targets)")
+            "$\\dagger$ = averaged over a subset of the task's languages or a sample of its examples; "
+            "$^{\\emptyset}$ = a seed learned nothing (see the report's notes); det. = deterministic (does not "
+            "depend on the seed: one observation); Avg = the benchmark score (all its targets)")
     return tabular(table, "", note, cells_are_latex=True)
 
 
-def delta_matrix(delta: pd.DataFrame, caption: str) -> str:
-    """Each setting minus ``none``, signed, ``--`` where either side is missing."""
+def delta_matrix(delta: pd.DataFrame, caption: str, significant: Optional[pd.DataFrame] = None) -> str:
+    """Each setting minus ``none``, signed, ``--`` where either side is missing; with
+    ``significant`` (True/False/NaN per cell), a significant delta gets a superscript ``*``."""
+
+    def cell(row: str, column: str, value: float) -> str:
+        if math.isnan(value):
+            return "--"
+        mark = significant is not None and significant.get(column, pd.Series(dtype=object)).get(row) is True
+        return f"{value:+.1f}" + (r"$^{*}$" if mark else "")
+
     table = pd.DataFrame(
-        [[f"{v:+.1f}" if not math.isnan(v) else "--" for v in row] for row in delta.to_numpy(dtype=float)],
+        [[cell(r, c, float(delta.loc[r, c])) for c in delta.columns] for r in delta.index],
         index=[setting_name(r) for r in delta.index], columns=[target_name(c) for c in delta.columns],
     )
+    if significant is not None:
+        caption += ("; $^{*}$ = significant (95% paired bootstrap, Benjamini-Hochberg over the table's deltas, "
+                    "false discovery rate 5%)")
     return tabular(table, "", caption, cells_are_latex=True)

@@ -155,3 +155,63 @@ def _ours_best(best: Optional[pd.DataFrame], target: str) -> Tuple[float, float,
     row = best.loc[target]
     mean, std, n = float(row["best_mean"]), float(row["best_std"]), int(row["best_n"])
     return mean, std, n, f"{format_stat(mean, std, n, '')} [{row['best_inter']}]"
+
+
+# --------------------------------------------------------------------------- Table 2's deltas
+
+DELTAS_CSV = PAPER_CSV.parent / "phang2020_v1_table2_deltas.csv"
+DELTA_COLUMNS = ["row", "target", "ours_delta", "ci_low", "ci_high", "significant", "paper_delta", "paper_inside",
+                 "paper_source"]
+
+
+def load_deltas(path: Path = DELTAS_CSV) -> pd.DataFrame:
+    """``inter, mlm, target, delta, source`` per target of the v1 preprint's Table 2 (dev sets):
+    QA as the mean of its F1 and EM deltas (xtask's task score), ``avg`` as printed."""
+    raw = pd.read_csv(path, comment="#", dtype={"delta": float, "mlm": str})
+    records = []
+    for (inter, mlm, target), group in raw.groupby(["inter", "mlm", "target"], sort=False):
+        by_metric = dict(zip(group["metric"], group["delta"]))
+        delta = (by_metric["f1"] + by_metric["exact_match"]) / 2 if "exact_match" in by_metric else next(iter(by_metric.values()))
+        source = group["source"].iloc[0].split(";")[0] + f"; row {group['paper_row'].iloc[0]}; {target}, metric(s) " \
+            + "+".join(group["metric"]) + "; v1 preprint"
+        records.append({"inter": inter, "mlm": mlm == "yes", "target": target, "delta": float(delta), "source": source})
+    return pd.DataFrame(records, columns=["inter", "mlm", "target", "delta", "source"])
+
+
+def compare_deltas(deltas: pd.DataFrame, table: pd.DataFrame) -> Tuple[pd.DataFrame, str]:
+    """Ours (``delta_stats`` rows against their own baseline) beside Table 2's delta for every
+    (row, target) both have: a row ``X`` is the paper's X without MLM, ``X+mlm...`` with; rows
+    with other variants (``X+tt(...)``, ``X [k=v]``) have no counterpart."""
+    lookup = {(r.inter, r.mlm, r.target): (r.delta, r.source) for r in table.itertuples()}
+    records = []
+    for r in deltas.itertuples():
+        if " [" in r.row:
+            continue
+        base, _, variant = r.row.partition("+")
+        if variant and not variant.startswith("mlm"):
+            continue
+        found = lookup.get((base, bool(variant), r.target))
+        if found is None:
+            continue
+        paper_delta, source = found
+        inside = (r.ci_low <= paper_delta <= r.ci_high) if not math.isnan(r.ci_low) else math.nan
+        records.append({"row": r.row, "target": r.target, "ours_delta": r.delta, "ci_low": r.ci_low,
+                        "ci_high": r.ci_high, "significant": r.significant, "paper_delta": paper_delta,
+                        "paper_inside": inside, "paper_source": source})
+    frame = pd.DataFrame(records, columns=DELTA_COLUMNS)
+    if frame.empty:
+        return frame, "Table 2's deltas (v1 preprint): no row and target in common with ours."
+    shown = pd.DataFrame("", index=list(dict.fromkeys(frame["row"])), columns=list(dict.fromkeys(frame["target"])),
+                         dtype=object)
+    for r in frame.itertuples():
+        ours = f"{r.ours_delta:+.1f}" + ("" if math.isnan(r.ci_low) else f" [{r.ci_low:+.1f}, {r.ci_high:+.1f}]")
+        verdict = "" if isinstance(r.paper_inside, float) else (" (inside)" if r.paper_inside else " (outside)")
+        shown.loc[r.row, r.target] = f"ours {ours} | paper {r.paper_delta:+.1f}{verdict}"
+    text = "\n".join([
+        "Deltas against none beside Phang et al. (2020) **v1 preprint**, Table 2 (development sets, XLM-R Large, "
+        "delta from the paper's own XLM-R baseline; QA: the mean of its F1 and EM deltas). Ours: the delta and its 95% "
+        "bootstrap interval; `inside`/`outside`: whether the paper's delta lies in our interval.",
+        "",
+        markdown(shown, "inter \\ target"),
+    ])
+    return frame, text

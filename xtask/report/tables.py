@@ -26,10 +26,16 @@ from xtask.tasks.benchmarks import BENCHMARKS, DEFAULT_BENCHMARK
 AVG = "avg"
 CORNER = "inter \\ target"  # the matrix's top-left cell (tests/test_sweeps.py looks for it)
 PARTIAL_MARK = "†"
+LEARNED_NOTHING_MARK = "∅"  # a seed's predictions collapsed to one answer, or its training loss stayed at chance
+SIGNIFICANT_MARK = "*"
 CHANCE_ROW = "chance (a guess)"
 SCORED_STATES = ("done", "stale")
-LEGEND = ("Cells: task score (points), mean ± sample std over the seeds of one configuration (n = seeds; other "
-          "cells' states after ';'). Only cells that differ in nothing but the seed are averaged; a row's name says "
+LEGEND = ("Cells: task score (points), mean ± sample std over the seeds of one configuration, then its 95% "
+          "bootstrap interval in brackets where the cells' predictions are on disk (seeds and evaluation examples "
+          "resampled; examples only for one seed or a `deterministic` cell, which does not depend on the seed and "
+          "counts once) (n = seeds; other cells' states after ';'). "
+          f"`{LEARNED_NOTHING_MARK}`: a seed learned nothing (its predictions collapsed to one answer in a language, "
+          "or its training loss stayed at chance; the notes say which). Only cells that differ in nothing but the seed are averaged; a row's name says "
           f"what else differs. `{PARTIAL_MARK}`: averaged over a subset of the task's languages, or scored on a sample of "
           "a language's examples (not comparable with published numbers; the notes say which); `(stale)`: computed by an older results version; `predictions only`: the evaluation "
           "split has no labels (submit it to the leaderboard). `avg`: the benchmark score, only for a row with all "
@@ -80,29 +86,51 @@ def column_order(targets: Iterable[str], all_targets: bool = True, benchmark: st
 
 def cell_table(long: pd.DataFrame) -> pd.DataFrame:
     """One row per cell (the long table has one per language)."""
-    columns = ["sweep", "model", "inter", "setting", "row", "baseline", "group", "target", "seed", "task_score",
-               "chance", "state", "partial", "dir"]
+    columns = ["sweep", "model", "inter", "setting", "row", "baseline", "group", "target", "seed", "seed_free",
+               "task_score", "chance", "state", "partial", "dir"]
     if "chance" not in long.columns:  # a long table written before chance levels were recorded
         long = long.assign(chance=math.nan)
-    return long.drop_duplicates("dir")[columns]
+    if "seed_free" not in long.columns:  # ... or before cells said whether they depend on the seed
+        long = long.assign(seed_free=False)
+    cells = long.drop_duplicates("dir")[columns].copy()
+    cells["seed_free"] = cells["seed_free"].astype(object).fillna(False).astype(bool)
+    return cells
+
+
+def used_cells(cells: pd.DataFrame) -> pd.DataFrame:
+    """The scored cells a (row, target)'s statistics are made of: done cells, or a group's stale
+    ones when it has no done cell; of a group whose cells do not depend on the seed
+    (``seed_free``: no training, no sampling) only one, the lowest seed's: several seeds of one
+    deterministic computation are one observation, not n independent ones."""
+    scored = cells[cells["state"].isin(SCORED_STATES) & cells["task_score"].notna()]
+    current_groups = set(scored.loc[scored["state"] == "done", "group"])
+    used = scored[(scored["state"] == "done") | ~scored["group"].isin(current_groups)]
+    free = used["seed_free"].astype(bool) if "seed_free" in used.columns else pd.Series(False, index=used.index)
+    fixed = used[free].sort_values("seed").drop_duplicates("group")
+    return pd.concat([used[~free], fixed]).sort_index()
 
 
 def cell_stats(cells: pd.DataFrame) -> pd.DataFrame:
     """Per (row, target): mean, std (sample, ddof=1; NaN for one seed) and n over the scored
     seeds; ``not_done``: the other cells as ``"1 failed, 2 running"``; ``partial`` (any seed
     averaged over a subset of the languages); ``stale`` (the mean is of stale cells only: a
-    group's current cells replace its stale ones); ``baseline``: the none row it compares with."""
+    group's current cells replace its stale ones); ``baseline``: the none row it compares with;
+    ``deterministic``: its cells do not depend on the seed (one observation, n = 1, whatever
+    the number of seeds run; see :func:`used_cells`)."""
     keys = ["row", "target"]
     if cells.empty:
-        return pd.DataFrame(columns=["mean", "std", "n", "not_done", "partial", "stale", "baseline"],
+        return pd.DataFrame(columns=["mean", "std", "n", "not_done", "partial", "stale", "baseline", "deterministic"],
                             index=pd.MultiIndex.from_tuples([], names=keys))
+    if "seed_free" not in cells.columns:
+        cells = cells.assign(seed_free=False)
     scored = cells[cells["state"].isin(SCORED_STATES) & cells["task_score"].notna()]
     current_groups = set(scored.loc[scored["state"] == "done", "group"])
-    used = scored[(scored["state"] == "done") | ~scored["group"].isin(current_groups)]
+    used = used_cells(cells)
     index = pd.MultiIndex.from_frame(cells[keys].drop_duplicates())
     stats = used.groupby(keys)["task_score"].agg(mean="mean", std="std", n="count").reindex(index)
     stats["n"] = stats["n"].fillna(0).astype(int)
-    others = cells[~cells.index.isin(used.index)]
+    scored_elsewhere = scored.index.difference(used.index)  # a deterministic group's other seeds
+    others = cells[~cells.index.isin(used.index) & ~cells.index.isin(scored_elsewhere)]
     others = others[~((others["state"] == "stale") & others["group"].isin(current_groups))]
     counts = others.groupby(keys)["state"].agg(
         lambda states: ", ".join(f"{n} {state}" for state, n in sorted(states.value_counts().items())))
@@ -111,6 +139,8 @@ def cell_stats(cells: pd.DataFrame) -> pd.DataFrame:
     stats["stale"] = used.groupby(keys)["state"].agg(lambda s: bool(len(s)) and (s == "stale").all()).reindex(
         stats.index).astype(object).fillna(False).astype(bool)
     stats["baseline"] = cells.groupby(keys)["baseline"].first().reindex(stats.index)
+    stats["deterministic"] = used.groupby(keys)["seed_free"].all().reindex(stats.index).astype(object).fillna(
+        False).astype(bool)
     return stats
 
 
@@ -172,12 +202,18 @@ def not_done_states(not_done: str) -> str:
     return "/".join(sorted({part.split(" ", 1)[1] for part in not_done.split(", ") if part}))
 
 
-def format_stat(mean: float, std: float, n: int, not_done: str, partial: bool = False, stale: bool = False) -> str:
-    """``60.0 ± 10.0 (n=3)``, ``40.0† (n=1; 1 failed)``, or the state(s) when no seed is scored."""
+def format_stat(mean: float, std: float, n: int, not_done: str, partial: bool = False, stale: bool = False,
+                deterministic: bool = False, ci: Tuple[float, float] = (math.nan, math.nan), mark: str = "") -> str:
+    """``60.0 ± 10.0 [52.1, 67.3] (n=3)``, ``40.0† (n=1; 1 failed)``, ``91.4 (deterministic)``,
+    or the state(s) when no seed is scored. ``ci``: the 95% bootstrap interval, shown when
+    known; ``mark``: appended to the number (``∅``: learned nothing)."""
     if n == 0:
         return not_done_states(not_done) or "missing"
-    text = f"{mean:.1f}" + (PARTIAL_MARK if partial else "") + (f" ± {std:.1f}" if n > 1 and not math.isnan(std) else "")
-    text += f" (n={n}" + ("; stale" if stale else "")
+    text = f"{mean:.1f}" + (PARTIAL_MARK if partial else "") + mark
+    text += f" ± {std:.1f}" if n > 1 and not math.isnan(std) else ""
+    text += f" [{ci[0]:.1f}, {ci[1]:.1f}]" if not (math.isnan(ci[0]) or math.isnan(ci[1])) else ""
+    text += " (deterministic" if deterministic else f" (n={n}"
+    text += "; stale" if stale else ""
     return text + (f"; {not_done})" if not_done else ")")
 
 
@@ -187,8 +223,11 @@ def transfer_text(stats: pd.DataFrame, rows: List[str], cols: List[str], avg: pd
     table = pd.DataFrame("missing", index=rows, columns=[*cols, AVG], dtype=object)
     for (row, target), stat in stats.iterrows():
         if row in table.index and target in table.columns:
-            table.loc[row, target] = format_stat(stat["mean"], stat["std"], int(stat["n"]), stat["not_done"],
-                                                 bool(stat["partial"]), bool(stat["stale"]))
+            table.loc[row, target] = format_stat(
+                stat["mean"], stat["std"], int(stat["n"]), stat["not_done"], bool(stat["partial"]), bool(stat["stale"]),
+                bool(stat.get("deterministic", False)), (float(stat.get("ci_low", math.nan)),
+                                                         float(stat.get("ci_high", math.nan))),
+                LEARNED_NOTHING_MARK if bool(stat.get("learned_nothing", False)) else "")
     members = benchmark_targets(benchmark)
     for row in rows:
         value = avg.get(row, math.nan)

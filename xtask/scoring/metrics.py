@@ -15,7 +15,7 @@ import sys
 import unicodedata
 import warnings
 from collections import Counter
-from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Sequence
+from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,39 @@ def tagging_f1(labels: List[List[str]], predictions: List[List[str]]) -> Scores:
         }
 
 
+def tagging_entities(sentences: List[List[str]]) -> "FrozenSet[Tuple[str, int, int]]":
+    """The entities seqeval's default mode finds in a file of sentences (as :func:`tagging_f1`
+    chunks it): (type, start, end) over the sentences joined with an ``O`` after each."""
+    from seqeval.metrics.sequence_labeling import get_entities
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # non-IOB tags (UD-POS): the same chunks, as in tagging_f1
+        return frozenset(get_entities([list(s) for s in sentences]))
+
+
+def tagging_counts(labels: List[List[str]], predictions: List[List[str]],
+                   gold: "Optional[FrozenSet[Tuple[str, int, int]]]" = None) -> "Tuple[Any, Any, Any]":
+    """Per sentence: (correct entities, predicted entities, gold entities) as :func:`tagging_f1`
+    counts them (seqeval's chunker on the whole file, each entity assigned to its sentence), so
+    that ``2 * sum(correct) / (sum(predicted) + sum(gold))`` of any set of sentences is their
+    micro F1: a bootstrap resamples sentences by summing these (see xtask.report.units).
+    ``gold``: ``tagging_entities(labels)`` when already known (many cells share a label file)."""
+    import numpy as np
+
+    if len(labels) != len(predictions):
+        raise ValueError(f"{len(predictions)} predicted sentences for {len(labels)} labelled sentences")
+    # Entity starts map back to their sentence through the joined file's sentence offsets.
+    starts = np.cumsum([0] + [len(sentence) + 1 for sentence in labels])
+    gold = tagging_entities(labels) if gold is None else gold
+    guessed = tagging_entities(predictions)
+
+    def per_sentence(entities: Any) -> Any:
+        positions = np.fromiter((start for _, start, _ in entities), dtype=np.int64, count=len(entities))
+        return np.bincount(np.searchsorted(starts, positions, side="right") - 1, minlength=len(labels))
+
+    return per_sentence(gold & guessed), per_sentence(guessed), per_sentence(gold)
+
+
 # --------------------------------------------------------------------------- retrieval
 
 
@@ -80,6 +113,23 @@ def bucc_f1(labels: Sequence[str], predictions: Sequence[str]) -> Scores:
     recall = hits / len(gold)
     f1 = 2 * precision * recall / (precision + recall)
     return {"f1": 100.0 * f1, "precision": 100.0 * precision, "recall": 100.0 * recall}
+
+
+def bucc_counts(labels: Sequence[str], predictions: Sequence[str]) -> "Tuple[List[str], Any, Any, Any]":
+    """Per source sentence (the first field of a pair): (sources, correct pairs, predicted pairs,
+    gold pairs) of :func:`bucc_f1`'s sets, so ``2 * sum(correct) / (sum(predicted) + sum(gold))``
+    of any set of sources is their pair F1 (a source in neither set adds nothing, so it is left out)."""
+    import numpy as np
+
+    gold = {tuple(line.split("\t")) for line in labels}
+    guessed = {tuple(line.split("\t")) for line in predictions}
+    sources = sorted({pair[0] for pair in gold | guessed})
+    index = {source: i for i, source in enumerate(sources)}
+
+    def count(pairs: Any) -> Any:
+        return np.bincount([index[pair[0]] for pair in pairs], minlength=len(sources)).astype(np.int64)
+
+    return sources, count(gold & guessed), count(guessed), count(gold)
 
 
 # --------------------------------------------------------------------------- question answering
@@ -166,23 +216,27 @@ def _token_f1(prediction: List[str], gold: List[str]) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def _qa_scores(
+def _qa_per_question(
     dataset: SquadData, predictions: Mapping[str, str], normalize: Callable[[str], str], unanswerable: bool = False
-) -> Scores:
-    """EM and token F1, each the best over a question's gold answers, averaged over all questions.
+) -> Tuple[List[str], List[float], List[float]]:
+    """(question ids, EM, F1) per question, each 0/1 or in [0, 1], the best over the question's
+    gold answers; a question without a prediction scores 0 (and is logged).
 
     With ``unanswerable`` (SQuAD 2.0), a question without gold answers expects the empty string,
     and F1 against an empty gold or prediction is 1 if both are empty, else 0."""
-    total = exact = 0
-    f1 = 0.0
+    ids: List[str] = []
+    exact: List[float] = []
+    f1: List[float] = []
     unanswered: List[str] = []
     for article in dataset:
         for paragraph in article["paragraphs"]:
             for qa in paragraph["qas"]:
-                total += 1
                 qid = qa["id"]
+                ids.append(qid)
                 if qid not in predictions:
                     unanswered.append(qid)
+                    exact.append(0.0)
+                    f1.append(0.0)
                     continue
                 golds = [normalize(answer["text"]) for answer in qa["answers"]]
                 if unanswerable:
@@ -190,16 +244,34 @@ def _qa_scores(
                 if not golds:
                     raise ValueError(f"question {qid!r} has no gold answers, so its prediction cannot be scored")
                 guess = normalize(predictions[qid])
-                exact += max(int(guess == gold) for gold in golds)
-                f1 += max(
+                exact.append(float(max(int(guess == gold) for gold in golds)))
+                f1.append(max(
                     float(guess == gold) if unanswerable and not (guess and gold) else _token_f1(guess.split(), gold.split())
                     for gold in golds
-                )
-    if total == 0:
+                ))
+    if not ids:
         raise ValueError("the dataset holds no questions")
     if unanswered:
-        log.warning("%d of %d questions have no prediction and score 0 (first: %s)", len(unanswered), total, unanswered[0])
-    return {"exact_match": 100.0 * exact / total, "f1": 100.0 * f1 / total}
+        log.warning("%d of %d questions have no prediction and score 0 (first: %s)", len(unanswered), len(ids), unanswered[0])
+    return ids, exact, f1
+
+
+def _qa_scores(
+    dataset: SquadData, predictions: Mapping[str, str], normalize: Callable[[str], str], unanswerable: bool = False
+) -> Scores:
+    """EM and token F1 (see :func:`_qa_per_question`), averaged over all questions."""
+    ids, exact, f1 = _qa_per_question(dataset, predictions, normalize, unanswerable)
+    return {"exact_match": 100.0 * sum(exact) / len(ids), "f1": 100.0 * sum(f1) / len(ids)}
+
+
+def qa_per_question(dataset: SquadData, predictions: Mapping[str, str], lang: str, normalisation: str = "squad",
+                    unanswerable: bool = False) -> Tuple[List[str], List[float], List[float]]:
+    """(ids, EM, F1) per question with the task's normalisation (``squad``, or ``mlqa`` with
+    ``lang``'s): the per-question terms whose means :func:`squad_em_f1` / :func:`mlqa_em_f1` are."""
+    if normalisation == "mlqa":
+        _check_mlqa_language(lang)
+        return _qa_per_question(dataset, predictions, functools.partial(normalize_mlqa, lang=lang))
+    return _qa_per_question(dataset, predictions, normalize_squad, unanswerable)
 
 
 def squad_em_f1(dataset: SquadData, predictions: Mapping[str, str]) -> Scores:

@@ -62,6 +62,9 @@ class CellSpec:
     seed_free: bool = False
     created: float = 0.0
     schema: int = SCHEMA
+    # True when the result cannot depend on the seed (no training, no sampling: e.g. inter=none
+    # Tatoeba on full test sets): reports count such a group's seeds as one observation.
+    seed_free: bool = False
 
 
 @dataclass
