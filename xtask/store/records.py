@@ -57,14 +57,12 @@ class CellSpec:
     # Grouping: cells that differ in nothing but the seed share it (reports average over them).
     group: str = ""
     config: Dict[str, Any] = field(default_factory=dict)  # the resolved config, for people
-    # Nothing the cell computes depends on the seed (no training, no sampling): the seeds of a
-    # grid are one computation, reported once as deterministic.
+    # Nothing the cell computes depends on the seed (no training, no sampling: e.g. inter=none
+    # Tatoeba on full test sets): the seeds of a grid are one computation (one folder), and
+    # reports count it as one deterministic observation.
     seed_free: bool = False
     created: float = 0.0
     schema: int = SCHEMA
-    # True when the result cannot depend on the seed (no training, no sampling: e.g. inter=none
-    # Tatoeba on full test sets): reports count such a group's seeds as one observation.
-    seed_free: bool = False
 
 
 @dataclass
