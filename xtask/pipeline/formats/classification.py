@@ -7,6 +7,7 @@ from typing import Any, Callable, Dict, List
 import datasets
 import numpy as np
 
+from xtask.tasks.kinds import KINDS
 from xtask.pipeline.batching import predict_in_order
 from xtask.pipeline.formats.base import Prediction, TaskFormat
 from xtask.scoring.metrics import accuracy
@@ -19,7 +20,7 @@ class ClassificationFormat(TaskFormat):
     """Canonical columns in: ``text_a``, optional ``text_b``, ``label`` (int, -1 = unlabelled)."""
 
     metric = "accuracy"
-    auto_model = "AutoModelForSequenceClassification"
+    auto_model = KINDS["classification"].head  # the kind's head (xtask/tasks/kinds.py)
 
     def encode_train(self, dataset: datasets.Dataset, tokenizer: Any, max_length: int, task: Task) -> datasets.Dataset:
         has_pair = "text_b" in dataset.column_names

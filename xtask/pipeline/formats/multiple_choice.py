@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, List
 import datasets
 import numpy as np
 
+from xtask.tasks.kinds import KINDS
 from xtask.pipeline.batching import predict_in_order
 from xtask.pipeline.formats.base import Prediction, TaskFormat
 from xtask.scoring.metrics import accuracy
@@ -38,7 +39,7 @@ class _UnlabelledToo:
 
 
 class MultipleChoiceFormat(TaskFormat):
-    auto_model = "AutoModelForMultipleChoice"
+    auto_model = KINDS["multiple_choice"].head  # the kind's head (xtask/tasks/kinds.py)
     metric = "accuracy"
 
     def head_kwargs(self, task: Task) -> Dict[str, Any]:

@@ -17,6 +17,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import datasets
 import numpy as np
 
+from xtask.tasks.kinds import KINDS
 from xtask.pipeline import batching, features
 from xtask.pipeline.batching import predict_in_order
 from xtask.pipeline.formats.base import Prediction, TaskFormat
@@ -186,7 +187,7 @@ def best_spans(
 
 
 class QAFormat(TaskFormat):
-    auto_model = "AutoModelForQuestionAnswering"
+    auto_model = KINDS["qa"].head  # the kind's head (xtask/tasks/kinds.py)
     metric = "f1"  # selects checkpoints; the task score is (EM + F1) / 2 as in XTREME
 
     def head_kwargs(self, task: Task) -> Dict[str, Any]:

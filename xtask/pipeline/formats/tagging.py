@@ -16,6 +16,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import datasets
 import numpy as np
 
+from xtask.tasks.kinds import KINDS
 from xtask.pipeline import features as feature_cache
 from xtask.pipeline.batching import predict_in_order
 from xtask.pipeline.formats.base import Prediction, TaskFormat
@@ -77,7 +78,7 @@ def align_labels(word_ids: List[Any], word_labels: List[int], positions: Optiona
 
 class TaggingFormat(TaskFormat):
     metric = "f1"
-    auto_model = "AutoModelForTokenClassification"
+    auto_model = KINDS["tagging"].head  # the kind's head (xtask/tasks/kinds.py)
 
     def _features(self, dataset: datasets.Dataset, tokenizer: Any, max_length: int, task: Task,
                   piece: str = "first") -> datasets.Dataset:
