@@ -36,7 +36,7 @@ class TransferMatrixOnMultirunEnd(Callback):
             log.warning("could not write the sweep plan (%s): xtask status will list started cells only", err)
             return
         sweep_dir.mkdir(parents=True, exist_ok=True)
-        store.write_plan(sweep_dir, [c.folder for c in cells])
+        store.write_plan(sweep_dir, list(dict.fromkeys(c.folder for c in cells)))  # a seed-free cell once
         done = sum(c.state in ("done", "stale") for c in cells)
         if done and not config.get("force"):
             log.info("%d of %d cells are done already and will be skipped", done, len(cells))
