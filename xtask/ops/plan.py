@@ -123,34 +123,65 @@ def _flat_choice(override: Any) -> Optional[str]:
 class _Composer:
     """Hydra compositions for the jobs of a grid. A flat group's choice (see
     :func:`_flat_groups`) only writes its own subtree, so a job's config is the composition of
-    its other overrides with each such subtree taken from the composition with that choice
-    alone: 13 intermediate x 9 target choices compose 1 + 13 + 9 times instead of 117. Checked
-    per choice (nothing outside its subtree may differ); otherwise the job is composed whole."""
+    its other overrides with each such subtree taken from a composition that made that choice.
+    :meth:`prepare` makes one composition serve one choice of every group at once (13
+    intermediate x 9 target choices: 1 + 13 compositions instead of 117, or 1 + 13 + 9 one
+    group at a time). Checked per composition (nothing outside the chosen groups' subtrees may
+    differ from the base's); otherwise a choice is composed alone, or the job whole."""
 
     def __init__(self) -> None:
         self._composed: Dict[Tuple[str, ...], Any] = {}
-        self._outside: Dict[Tuple[Tuple[str, ...], str], Any] = {}
+        self._outside: Dict[Tuple[Tuple[str, ...], FrozenSet[str]], Any] = {}
         self._trees: Dict[bool, Dict[Tuple[str, ...], Any]] = {}
         self._plains: Dict[Tuple[str, ...], Any] = {}
         self._converted: Dict[str, Any] = {}
         self._converter: Any = None
+        # (fixed lines, group, choice line) -> (the composition to read its subtree from, the
+        # groups that composition chose)
+        self._sources: Dict[Tuple[Tuple[str, ...], str, str], Tuple[Tuple[str, ...], FrozenSet[str]]] = {}
+
+    def prepare(self, jobs: List[List[Any]]) -> None:
+        """Plan the compositions of these jobs' structural overrides: for each set of fixed
+        lines, the k-th composition makes the k-th choice of every flat group at once."""
+        options: Dict[Tuple[str, ...], Dict[str, Dict[str, None]]] = {}
+        for overrides in jobs:
+            split = self._split(overrides)
+            if split is not None:
+                groups = options.setdefault(tuple(split[0]), {})
+                for group, line in split[1].items():
+                    groups.setdefault(group, {})[line] = None
+        for fixed, groups in options.items():
+            lists = {group: list(lines) for group, lines in groups.items()}
+            for k in range(max((len(v) for v in lists.values()), default=0)):
+                chosen = {group: lines[k] for group, lines in lists.items() if k < len(lines)}
+                key = fixed + tuple(chosen.values())
+                for group, line in chosen.items():
+                    self._sources.setdefault((fixed, group, line), (key, frozenset(chosen)))
+
+    def _source(self, fixed: List[str], group: str, line: str) -> Optional[Tuple[str, ...]]:
+        """The composition holding ``group``'s subtree for this choice, checked to change nothing
+        outside its chosen groups; None when even the choice alone does (compose the job whole)."""
+        shared = self._sources.get((tuple(fixed), group, line))
+        if shared is not None and self._outside_of(list(fixed), shared[1]) == self._outside_of(list(shared[0]), shared[1]):
+            return shared[0]
+        alone = tuple(fixed) + (line,)
+        if self._outside_of(list(fixed), frozenset([group])) == self._outside_of(list(alone), frozenset([group])):
+            return alone
+        return None
 
     def compose(self, overrides: List[Any]) -> Any:
         """A fresh config (the caller may change it)."""
-        fixed = [o.input_line for o in overrides if _flat_choice(o) is None]
-        choices: Dict[str, str] = {}
-        for override in overrides:
-            group = _flat_choice(override)
-            if group is not None:
-                if group in choices:  # the same group twice: Hydra's to judge
-                    return copy.deepcopy(self._get([o.input_line for o in overrides]))
-                choices[group] = override.input_line
+        whole = [o.input_line for o in overrides]
+        split = self._split(overrides)
+        if split is None:  # the same group twice: Hydra's to judge
+            return copy.deepcopy(self._get(whole))
+        fixed, choices = split
         cfg = copy.deepcopy(self._get(fixed))
         for group, line in choices.items():
-            alone = self._get(fixed + [line])
-            if self._outside_of(fixed, group) != self._outside_of(fixed + [line], group):
-                return copy.deepcopy(self._get([o.input_line for o in overrides]))
-            cfg[group] = alone[group]
+            source = self._source(fixed, group, line)
+            if source is None:
+                return copy.deepcopy(self._get(whole))
+            cfg[group] = self._get(list(source))[group]
         return cfg
 
     def _split(self, overrides: List[Any]) -> Optional[Tuple[List[str], Dict[str, str]]]:
@@ -169,14 +200,14 @@ class _Composer:
         """The job's config as an unresolved plain tree (for its interpolations), assembled from
         the compositions :meth:`compose` would use, without copying a config."""
         split = self._split(overrides)
-        if split is None or any(not self._separable(split[0], group, line) for group, line in split[1].items()):
+        sources = {g: self._source(split[0], g, line) for g, line in split[1].items()} if split is not None else None
+        if sources is None or any(source is None for source in sources.values()):
             from omegaconf import OmegaConf
 
             return OmegaConf.to_container(self.compose(overrides), resolve=False)
-        fixed, choices = split
-        tree = dict(self._tree(tuple(fixed), resolve=False))
-        for group, line in choices.items():
-            tree[group] = self._tree(tuple(fixed + [line]), resolve=False)[group]
+        tree = dict(self._tree(tuple(split[0]), resolve=False))
+        for group, source in sources.items():
+            tree[group] = self._tree(source, resolve=False)[group]
         return tree
 
     def resolved(self, overrides: List[Any]) -> Optional[Any]:
@@ -195,18 +226,16 @@ class _Composer:
             return None
         out = dict(base)
         for group, line in choices.items():
-            alone = self._plain(tuple(fixed + [line]))
-            if alone is None or not self._separable(fixed, group, line) or self._read_from_outside(fixed, group):
+            source = self._source(fixed, group, line)
+            chosen = self._plain(source) if source is not None else None
+            if chosen is None or self._read_from_outside(fixed, group):
                 return None
-            out[group] = alone[group]
+            out[group] = chosen[group]
         return PlainConfig(out)
-
-    def _separable(self, fixed: List[str], group: str, line: str) -> bool:
-        return self._outside_of(fixed, group) == self._outside_of(fixed + [line], group)
 
     def _read_from_outside(self, fixed: List[str], group: str) -> bool:
         """Whether an interpolation outside ``group``'s subtree reads a value inside it."""
-        outside = self._outside_of(fixed, group) or {}
+        outside = self._outside_of(fixed, frozenset([group])) or {}
         text = _interpolations(outside)
         return f"{group}." in text or "${" + group + "}" in text
 
@@ -249,14 +278,15 @@ class _Composer:
             self._composed[key] = _compose(lines)
         return self._composed[key]
 
-    def _outside_of(self, lines: List[str], group: str) -> Any:
-        """The composition of ``lines`` without ``group``'s subtree, unresolved."""
+    def _outside_of(self, lines: List[str], groups: FrozenSet[str]) -> Any:
+        """The composition of ``lines`` without the subtrees of ``groups``, unresolved (None when
+        a group is absent)."""
         from omegaconf import OmegaConf
 
-        key = (tuple(lines), group)
+        key = (tuple(lines), groups)
         if key not in self._outside:
             tree = OmegaConf.to_container(self._get(lines), resolve=False, enum_to_str=True)
-            self._outside[key] = {k: v for k, v in tree.items() if k != group} if group in tree else None
+            self._outside[key] = {k: v for k, v in tree.items() if k not in groups} if groups <= set(tree) else None
         return self._outside[key]
 
 
@@ -346,6 +376,11 @@ def _plan_jobs(jobs: List[List[str]]) -> Iterator[Tuple[List[str], Any, Optional
     composer = _Composer()
     interpolations_of: Dict[Tuple[str, ...], str] = {}
     templates: Dict[Tuple[str, ...], _Template] = {}
+    for job in jobs:
+        for line in job:
+            if line not in lines:
+                (lines[line],) = parser.parse_overrides([line])
+    composer.prepare([[lines[line] for line in job if not _is_plain_value(lines[line])] for job in jobs])
     for job in jobs:
         for line in job:
             if line not in lines:

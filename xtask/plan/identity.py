@@ -82,6 +82,11 @@ def phase1_inputs(phase1: Phase1Plan) -> Dict[str, Any]:
     return remembered(("phase 1 inputs", id(phase1)), lambda: (phase1, result_values(phase1)))[1]
 
 
+def phase1_digest(phase1: Phase1Plan) -> str:
+    """Phase 1's key without its version (what a cell's ``start`` names); once per shared plan."""
+    return remembered(("phase 1 digest", id(phase1)), lambda: (phase1, digest(phase1_inputs(phase1))))[1]
+
+
 def phase2_inputs(phase2: Phase2Plan) -> Dict[str, Any]:
     return result_values(phase2)
 
@@ -101,7 +106,8 @@ def keys(plan: CellPlan) -> Dict[str, Any]:
     start = ({k: v for k, v in phase1.items() if k != "seed"} if phase1 is not None
              else result_values(dict(plan.model.identity)))
     return {
-        "phase1_inputs": phase1, "inter_key": versioned(phase1, "inter") if phase1 is not None else None,
+        "phase1_inputs": phase1,
+        "inter_key": f"{phase1_digest(plan.phase1)}-v{PHASE_VERSIONS['inter']}" if plan.phase1 is not None else None,
         "inputs": phase2, "key": digest(phase2), "baseline_key": digest(twin),
         "group": digest({"cell": cell, "start": start}),
     }

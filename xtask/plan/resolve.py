@@ -22,10 +22,9 @@ from xtask.data.sources import (BUNDLED_MINI_ROOT, DataContext, available_langua
                                 owner, remembered)
 from xtask.plan.cellplan import (CellPlan, MLMPlan, ModelPlan, Phase1Plan, Phase2Plan, PrecisionPlan,
                                  RetrievalPlan, RunSettings, SamplerPlan, TinyPlan, TrainPlan, TranslatedPlan)
-from xtask.plan.identity import phase1_inputs
+from xtask.plan.identity import phase1_digest
 from xtask.errors import ConfigError
 from xtask.plan.validate import validate
-from xtask.store.identity import digest
 from xtask.tasks import (INTERMEDIATE_TASKS, MULTITASK, NO_INTERMEDIATE, TaskSpec, get_task, intermediate_task,
                          target_task)
 from xtask.tasks.kinds import KINDS
@@ -43,7 +42,8 @@ def resolve(cfg: Any, check: bool = True) -> CellPlan:
     """The plan of the cell ``cfg`` describes; ``check`` runs :func:`validate` first (a
     :class:`xtask.errors.ConfigError` listing every bad value)."""
     if check:
-        problem = _memo((cfg.train, cfg.inter, cfg.target, cfg.model), ("validation", int(cfg.seed)),
+        # The checks read these subtrees and the seed; a grid's cells share the subtrees.
+        problem = _memo((cfg.train, cfg.inter, cfg.target, cfg.model), ("validation", int(cfg.seed) >= 0),
                         lambda: _problem_of(cfg))
         if problem is not None:
             raise problem
@@ -55,7 +55,8 @@ def resolve(cfg: Any, check: bool = True) -> CellPlan:
     split = str(value(cfg.target.eval_split))
     requested = cfg.target.languages
     requested = list(requested) if requested is not None and not isinstance(requested, str) else requested
-    languages, left_out = evaluation_languages(target, requested, ctx, split)
+    languages, left_out = _memo((cfg.target, cfg.data), ("languages",),
+                                lambda: evaluation_languages(target, requested, ctx, split))
     cache = str(cfg.paths.cache)
     model = _memo((cfg.model,), ("model plan", cache), lambda: model_plan(cfg.model, Path(cache)))
     precision = PrecisionPlan(bf16=bool(cfg.model.bf16), fp16=bool(cfg.train.fp16), tf32=bool(cfg.train.tf32))
@@ -200,7 +201,7 @@ def phase1_plan(cfg: Any, ctx: DataContext, model: ModelPlan, precision: Precisi
 
 def phase2_plan(cfg: Any, ctx: DataContext, target: TaskSpec, languages: Tuple[str, ...], split: str,
                 model: ModelPlan, phase1: Optional[Phase1Plan], precision: PrecisionPlan, seed: int) -> Phase2Plan:
-    start: Mapping[str, Any] = ({"inter": digest(phase1_inputs(phase1))} if phase1 is not None
+    start: Mapping[str, Any] = ({"inter": phase1_digest(phase1)} if phase1 is not None
                                 else {"pretrained": dict(model.identity)})
     hp_cfg = cfg.train.target
     max_length = int(cfg.target.max_length) if cfg.target.max_length is not None else int(hp_cfg.max_length)
@@ -279,6 +280,11 @@ def _get(node: Any, key: str) -> Any:
 def data_identity(ctx: DataContext, reads: List[Tuple[str, str, Tuple[str, ...]]]) -> Dict[str, Any]:
     """Where each (task, split, languages) a phase reads comes from, by content where it is local:
     editing one task's files re-keys only the phases that read that task."""
+    key = ("data identity", id(ctx), tuple(reads))
+    return remembered(key, lambda: (ctx, _data_identity(ctx, reads)))[1]
+
+
+def _data_identity(ctx: DataContext, reads: List[Tuple[str, str, Tuple[str, ...]]]) -> Dict[str, Any]:
     merged: Dict[str, Tuple[str, str, Dict[str, None]]] = {}
     for task, split, languages in reads:  # e.g. dev read for evaluation and for selection: one entry
         merged.setdefault(f"{task}/{split}", (task, split, {}))[2].update(dict.fromkeys(languages))

@@ -28,6 +28,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 from filelock import FileLock, Timeout
 
 from xtask.atomic import write_json_atomic
+from xtask.store.paths import absolute
 from xtask.store import records
 from xtask.store.records import CellSpec, Damaged, Results, Status
 
@@ -453,7 +454,7 @@ def collector_paused() -> Iterator[None]:
 
 
 def locate(cells_root: Path, name: str) -> Path:
-    return Path(cells_root).resolve() / name
+    return absolute(cells_root) / name
 
 
 def write_spec(folder: Path, spec: CellSpec) -> None:

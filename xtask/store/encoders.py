@@ -35,6 +35,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from filelock import FileLock, Timeout
 
 from xtask.atomic import write_json_atomic
+from xtask.store.paths import absolute
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ _verified: Dict[Tuple[str, float], bool] = {}  # (entry, manifest mtime) -> veri
 
 def entry_path(cache_root: Path, inter: str, key: str) -> Path:
     """``<cache>/intermediate/<inter>-<key>`` (the key: see xtask.plan.identity.keys)."""
-    return Path(cache_root).resolve() / "intermediate" / f"{inter}-{key}"
+    return absolute(Path(cache_root)) / "intermediate" / f"{inter}-{key}"
 
 
 def file_sha256(path: Path) -> str:
