@@ -219,9 +219,11 @@ class PhaseTrainConfig:
     eval_steps: Optional[int] = None
     selection: Selection = Selection.best
     logging_steps: int = 50
-    # Checkpoint every N steps when selection=last (a hard kill then loses at most N steps);
-    # null: checkpoints only on SLURM's warning signal.
+    # Full (resumable) checkpoint every N steps and/or every M minutes of training, with either
+    # selection (a hard kill then loses at most N steps or M minutes); null: only on SLURM's
+    # warning signal. Selection itself writes nothing (xtask/pipeline/checkpointing.py).
     save_steps: Optional[int] = None
+    checkpoint_minutes: Optional[float] = None
     # Extractive QA: window overlap, longest question kept (tokens; longer ones are truncated,
     # as XTREME's reference scripts do), longest answer (tokens), candidates per window end.
     doc_stride: int = 128
@@ -433,7 +435,7 @@ def _phase_problems(prefix: str, hp: Any) -> List[str]:
         ("n_best", hp.n_best >= 1, "must be >= 1"),
     ]
     out += [_problem(f"{prefix}.{key}", getattr(hp, key), rule) for key, ok, rule in checks if not ok]
-    for key in ("max_train_examples", "max_eval_examples", "eval_steps", "save_steps"):
+    for key in ("max_train_examples", "max_eval_examples", "eval_steps", "save_steps", "checkpoint_minutes"):
         value = getattr(hp, key)
         if value is not None and value < 1:
             out.append(_problem(f"{prefix}.{key}", value, "must be >= 1, or null"))

@@ -38,7 +38,8 @@ PHASE_VERSIONS: Dict[str, int] = {
     "target": 2,
 }
 # Phase hyper-parameters that cannot change what a phase computes.
-NON_RESULT_HP = ("logging_steps", "eval_batch_size", "save_steps", "gradient_checkpointing", "compile", "fused_adamw")
+NON_RESULT_HP = ("logging_steps", "eval_batch_size", "save_steps", "checkpoint_minutes", "gradient_checkpointing", "compile",
+                 "fused_adamw")
 # Of the phase-2 hyper-parameters, those a retrieval target (no training) depends on.
 RETRIEVAL_HP = {"nearest": ("max_length", "max_eval_examples"), "mining": ("max_length",)}
 # Settings only one kind of task reads (an XNLI cell's key never depends on QA windows).
