@@ -161,7 +161,10 @@ def finetune(
 ) -> PhaseResult:
     """Fine-tune ``run.init_from`` on ``train_set``; select on ``dev_set``; return the model."""
     init_from, out_dir, hp, seed = run.init_from, run.out_dir, run.hp, run.seed
+    import torch
     from transformers import AutoTokenizer, set_seed
+
+    from xtask.pipeline import shapes
 
     from omegaconf import OmegaConf
 
@@ -190,6 +193,7 @@ def finetune(
         hp=hp,
         cache=knobs.feature_cache,
     )
+    shapes.apply(trainer, hp, on_gpu=torch.cuda.is_available())
     add_checkpoint_schedule(trainer, hp)
     trainer.add_callback(preemption.callback())
     resume_from = last_checkpoint(out_dir)

@@ -39,7 +39,7 @@ PHASE_VERSIONS: Dict[str, int] = {
 }
 # Phase hyper-parameters that cannot change what a phase computes.
 NON_RESULT_HP = ("logging_steps", "eval_batch_size", "save_steps", "checkpoint_minutes", "gradient_checkpointing", "compile",
-                 "fused_adamw")
+                 "fused_adamw", "length_buckets", "pad_to_multiple_of")
 # Of the phase-2 hyper-parameters, those a retrieval target (no training) depends on.
 RETRIEVAL_HP = {"nearest": ("max_length", "max_eval_examples"), "mining": ("max_length",)}
 # Settings only one kind of task reads (an XNLI cell's key never depends on QA windows).
