@@ -39,9 +39,11 @@ class Encoder:
 
     The encoder runs only up to the retrieval layer (layer 14 of XLM-R Large's 24: the layers
     above it would be computed for nothing), and sentences are embedded in batches of similar
-    length (little padding), their order restored."""
+    length (little padding), their order restored. ``dtype``: the precision the model runs in
+    (autocast, as the Trainer evaluates in bf16/fp16), pooled and normalised in float32."""
 
-    def __init__(self, init_from: str, layer: int, max_length: int, batch_size: int, prefix: str = "") -> None:
+    def __init__(self, init_from: str, layer: int, max_length: int, batch_size: int, prefix: str = "",
+                 dtype: Any = None) -> None:
         import torch
         from transformers import AutoModel, AutoTokenizer
 
@@ -57,6 +59,7 @@ class Encoder:
         if encoder is not None and isinstance(getattr(encoder, "layer", None), torch.nn.ModuleList):
             encoder.layer = encoder.layer[: max(self.layer, 1)]  # stop where the embedding is read
         self.max_length, self.batch_size, self.prefix = max_length, batch_size, prefix
+        self.dtype = dtype  # autocast precision (torch.bfloat16 / torch.float16), None: float32
         self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         self.model.to(self.device)
 
@@ -71,7 +74,7 @@ class Encoder:
             rows = order[start : start + self.batch_size]
             batch = self.tokenizer([texts[i] for i in rows], padding=True, truncation=True, max_length=self.max_length,
                                    return_tensors="pt").to(self.device)
-            with torch.no_grad():
+            with torch.no_grad(), torch.autocast(self.device.type, dtype=self.dtype, enabled=self.dtype is not None):
                 hidden = self.model(**batch, output_hidden_states=True).hidden_states[self.layer]
             mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
@@ -79,8 +82,24 @@ class Encoder:
         return out
 
 
-# Exact top-1 search and ratio-margin mining in row blocks (memory O(block x m), never n x m).
-nearest = mining.nearest
+def retrieval_dtype(model_cfg: Any, on_gpu: bool, fp16: bool = False) -> Any:
+    """The precision the retrieval encoder runs in: the model's (``model.bf16``, or fp16) on a
+    GPU, float32 on a CPU (as training's precision knobs)."""
+    import torch
+
+    if not on_gpu:
+        return None
+    if bool(model_cfg.get("bf16")):
+        return torch.bfloat16
+    return torch.float16 if fp16 else None
+
+
+# Exact top-1 search and ratio-margin mining in row blocks (memory O(block x m), never n x m), in
+# torch on the GPU when there is one (xtask/mining_torch.py), else numpy.
+def nearest(src: np.ndarray, tgt: np.ndarray) -> List[int]:
+    return mining.nearest(src, tgt, backend="auto")
+
+
 margin_candidates = mining.margin_candidates
 
 
@@ -140,8 +159,11 @@ def score_retrieval(
     the cell's preflight read it); ``ctx`` gives BUCC's dev split (its threshold). Tatoeba
     scores a random sample of ``hp.max_eval_examples`` pairs when set (BUCC always the whole
     corpus: its pairs hide among unpaired sentences)."""
+    import torch
+
     layer = int(model_cfg.retrieval_layer)
-    encoder = Encoder(init_from, layer, hp.max_length, hp.eval_batch_size, str(model_cfg.get("retrieval_prefix") or ""))
+    encoder = Encoder(init_from, layer, hp.max_length, hp.eval_batch_size, str(model_cfg.get("retrieval_prefix") or ""),
+                      dtype=retrieval_dtype(model_cfg, torch.cuda.is_available()))
     languages = list(data)
     per_language: Dict[str, Dict[str, float]] = {}
     sizes: Dict[str, int] = {}
