@@ -3,6 +3,7 @@
     python bench/bench_bytes.py                        # tiny model, then e5-small (offline copy)
     python bench/bench_bytes.py --models tiny          # tiny only (~20 s)
     python bench/bench_bytes.py --code /work/main      # the same cell on another checkout's code ("before")
+    python bench/bench_bytes.py --models tiny train.target.save_steps=8   # with one resumable checkpoint
 
 One cell (``inter=none target=xnli target.languages=[en]``) trained for 4 epochs with
 ``selection=best`` (an evaluation, and on the code before, a checkpoint, after each epoch), on a
@@ -94,7 +95,8 @@ def compose(code: Path, overrides: List[str]) -> Any:
         return hydra_compose(config_name="config", overrides=overrides)
 
 
-def measure(code: Path, model: str, root: Path, cache: Path, examples: int, batch: int) -> Dict[str, Any]:
+def measure(code: Path, model: str, root: Path, cache: Path, examples: int, batch: int,
+            extra: Sequence[str] = ()) -> Dict[str, Any]:
     from xtask.pipeline.cell import run_cell
 
     meter = Meter()
@@ -104,7 +106,7 @@ def measure(code: Path, model: str, root: Path, cache: Path, examples: int, batc
         f"paths.outputs={root / model}", f"paths.cache={cache}",
         "train.target.epochs=4", "train.target.max_steps=-1", "train.target.eval_strategy=epoch",
         "train.target.selection=best", f"train.target.batch_size={batch}",
-        f"train.target.max_train_examples={examples}", "train.target.max_eval_examples=32",
+        f"train.target.max_train_examples={examples}", "train.target.max_eval_examples=32", *extra,
     ]
     cfg = compose(code, overrides)
     before, started = wchar(), time.perf_counter()
@@ -125,6 +127,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--examples", type=int, default=64, help="training examples (an epoch)")
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("overrides", nargs="*", help="more launch.py overrides, e.g. train.target.save_steps=8")
     args = parser.parse_args(argv)
     code = args.code.resolve()
     sys.path.insert(0, str(code))
@@ -132,13 +135,13 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     import xtask
 
     print(f"code: {Path(xtask.__file__).parent.parent}; cell inter=none target=xnli, 4 epochs, selection=best, "
-          f"{args.examples} training examples, batch {args.batch}")
+          f"{args.examples} training examples, batch {args.batch} {' '.join(args.overrides)}")
     print(f"{'model':<6} {'model MB':>9} {'phase MB':>9} {'x model':>8} {'saves':>6} {'optimizer states':>17} "
           f"{'cell MB':>8} {'steps':>6} {'s':>6}")
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench_bytes_") as tmp:
         for model in args.models:
-            row = measure(code, model, Path(tmp), args.cache, args.examples, args.batch)
+            row = measure(code, model, Path(tmp), args.cache, args.examples, args.batch, args.overrides)
             rows.append(row)
             mb = 2**20
             print(f"{model:<6} {row['model_bytes'] / mb:>9.2f} {row['phase_bytes'] / mb:>9.2f} "
