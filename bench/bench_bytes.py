@@ -120,7 +120,8 @@ def measure(code: Path, model: str, root: Path, cache: Path, examples: int, batc
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
+    parser.add_argument("--models", nargs="+", default=None, choices=list(MODELS), help="default: all")
+    parser.add_argument("--quick", action="store_true", help="the tiny model only (make bench)")
     parser.add_argument("--code", type=Path, default=REPO, help="the checkout whose xtask runs the cell")
     parser.add_argument("--cache", type=Path, default=REPO / "outputs" / "cache",
                         help="model cache (the tiny model and e5's offline conversion are built there once)")
@@ -129,6 +130,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("overrides", nargs="*", help="more launch.py overrides, e.g. train.target.save_steps=8")
     args = parser.parse_args(argv)
+    args.models = args.models or (["tiny"] if args.quick else list(MODELS))
     code = args.code.resolve()
     sys.path.insert(0, str(code))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -202,12 +202,14 @@ def mining(n: int, dim: int, device: Any) -> str:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cpu", action="store_true", help="the CPU mode even where there is a GPU")
+    parser.add_argument("--quick", action="store_true", help="the same as --cpu (make bench)")
     parser.add_argument("--steps", type=int, default=None, help="timed training steps per kind (GPU 5, CPU 1)")
     parser.add_argument("--cache", type=Path, default=REPO / "outputs" / "cache", help="where the tiny model is built")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
 
+    args.cpu = args.cpu or args.quick
     on_gpu = torch.cuda.is_available() and not args.cpu
     device = torch.device("cuda" if on_gpu else "cpu")
     started = time.perf_counter()
