@@ -141,3 +141,14 @@ def test_every_batch_has_a_bucket_length_and_nothing_else_changes(name, kind, ti
             np.testing.assert_allclose(got[row, :n], want[row, :n], atol=1e-5)
     else:
         np.testing.assert_allclose(got, want, atol=1e-5)
+
+
+def test_shape_and_checkpoint_settings_never_change_a_cell_key(compose) -> None:
+    """Padding is masked and checkpoints only resume: neither changes what a phase computes."""
+    from xtask.pipeline.cell import plan_cell
+
+    base = plan_cell(compose("target=xnli", "inter=mnli")).spec
+    same = [f"train.{phase}.{knob}" for phase in ("inter", "target")
+            for knob in ("length_buckets=8", "pad_to_multiple_of=8", "checkpoint_minutes=30", "save_steps=100")]
+    spec = plan_cell(compose("target=xnli", "inter=mnli", *same)).spec
+    assert (spec.key, spec.inter_key) == (base.key, base.inter_key)
