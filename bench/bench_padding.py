@@ -86,7 +86,8 @@ def raw_rows(task: str) -> Any:
     return datasets.Dataset.from_list(rows)
 
 
-def encode(row: Row, raw: Any, tokenizer: Any) -> Any:
+def encode(row: Row, raw: Any, tokenizer: Any, cache: Optional[Path] = None) -> Any:
+    """``raw`` encoded as a phase trains on it (``cache``: a feature cache folder, or None)."""
     from omegaconf import OmegaConf
 
     from xtask.config import PhaseTrainConfig
@@ -96,7 +97,7 @@ def encode(row: Row, raw: Any, tokenizer: Any) -> Any:
     hp = OmegaConf.merge(OmegaConf.structured(PhaseTrainConfig),
                          {"max_length": row.max_length, "doc_stride": 128, "max_query_length": 64})
     task = get_task(row.task)
-    return format_for(task).encode_for_training(raw, tokenizer, task, hp)
+    return format_for(task).encode_for_training(raw, tokenizer, task, hp, cache)
 
 
 def plan(strategy: str, lengths: np.ndarray, batch_size: int, max_length: int, seed: int) -> List[Tuple[List[int], int]]:

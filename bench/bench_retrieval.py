@@ -2,6 +2,7 @@
 
     python bench/bench_retrieval.py            # dims 1024 and 384, n = m = 5k, 20k, 50k (~10 min)
     python bench/bench_retrieval.py --quick    # n = m = 1k, 3k at dim 384 (< 30 s)
+    python bench/bench_retrieval.py --sizes 50000 --dims 1024 --methods numpy torch   # numpy vs torch at 50k
 
 Each (dim, size, method) runs in a fresh subprocess on the same synthetic unit embeddings
 (Gaussian around a common direction, like an encoder's: positive cosines). Memory is that
@@ -12,7 +13,9 @@ and the embeddings exist. Methods:
 - ``full``: the full-matrix mining xtask had before xtask.mining (tests/test_mining.py's reference): three n x m float32
   matrices; run only where ``FULL_FACTOR`` x n x m x 4 bytes fits ``--max-gb``, skipped otherwise;
 - ``numpy``: ``mining.margin_candidates(backend="numpy")``, blocks of ``mining.BLOCK_BYTES``;
-- ``faiss``: ``mining.margin_candidates(backend="faiss")`` (skipped when faiss is not installed).
+- ``faiss``: ``mining.margin_candidates(backend="faiss")`` (skipped when faiss is not installed);
+- ``torch``: ``mining.margin_candidates(backend="torch")`` (xtask/mining_torch.py: the same scan in
+  torch, here on the CPU; on a GPU node it runs on the GPU: the last lines project its time there).
 
 Every method's candidates are compared with the full-matrix ones (or, where that is skipped, with
 numpy's). The last lines extrapolate to BUCC's ~400k x 400k: time grows with n x m; the blocked
@@ -36,7 +39,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-METHODS = ("full", "numpy", "faiss")
+METHODS = ("full", "numpy", "faiss", "torch")
 FULL_FACTOR = 3.2  # peak of the full-matrix method in n x m float32 matrices (measured: ~3.0)
 BUCC_SIZE = 400_000
 Candidate = Tuple[float, int, int]
@@ -206,6 +209,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--dims", type=int, nargs="+", help="embedding sizes (default 1024 384)")
     parser.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads per run (default 1)")
     parser.add_argument("--max-gb", type=float, default=6.0, help="skip the full-matrix method above this")
+    parser.add_argument("--methods", nargs="+", choices=METHODS, default=None, help="default: all (faiss if installed)")
     parser.add_argument("--worker", nargs=4, metavar=("METHOD", "N", "DIM", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -213,7 +217,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         return worker(method, int(n), int(dim), Path(out))
     sizes = args.sizes or ([1000, 3000] if args.quick else [5000, 20000, 50000])
     dims = args.dims or ([384] if args.quick else [1024, 384])
-    methods = [m for m in METHODS if m != "faiss" or faiss_available()]
+    methods = [m for m in (args.methods or METHODS) if m != "faiss" or faiss_available()]
     print(f"margin_candidates, k=4, n = m; {args.threads} thread(s) per run; block = {_block_mib()} MiB of "
           "similarities;\nmemory = peak RSS of a fresh process (getrusage), extra = above imports + inputs; "
           "cpu = user + sys seconds (less\nsensitive than wall time to other processes on a shared machine)"
@@ -226,6 +230,23 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         for dim in dims:
             table = {n: run_size(dim, n, methods, args, Path(tmp)) for n in sizes}
             extrapolate(dim, table, tail, args.threads)
+            project_gpu(dim)
+
+
+#: An H100 SXM's dense float32 rate (no TF32: the products are exact float32) and memory bandwidth.
+GPU_FP32_FLOPS, GPU_BYTES_PER_S = 67e12, 3.35e12
+
+
+def project_gpu(dim: int, n: int = BUCC_SIZE, efficiency: float = 0.5, passes: int = 12) -> None:
+    """A computed (not measured) time for the torch backend on one H100 at n = m = ``n``: the
+    two scans' products (2 x 2 n m dim flops) at ``efficiency`` of the float32 peak, plus
+    ``passes`` reads or writes of an n x m float32 matrix (similarities, top-k, margins,
+    argmaxes) at the memory bandwidth."""
+    flops = 2 * 2 * n * n * dim
+    seconds = flops / (efficiency * GPU_FP32_FLOPS) + passes * n * n * 4 / GPU_BYTES_PER_S
+    print(f"     torch on one H100 (computed, not measured: {flops / 1e12:.0f} TFLOP at {efficiency:.0%} of "
+          f"{GPU_FP32_FLOPS / 1e12:.0f} TFLOP/s fp32 + {passes} passes over n x m float32 at "
+          f"{GPU_BYTES_PER_S / 1e12:.2f} TB/s): ~{seconds:.0f} s at n = m = {n // 1000}k")
 
 
 def _block_mib() -> int:

@@ -61,7 +61,11 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--max-length", type=int, default=128)
     parser.add_argument("--repeats", type=int, default=None)
     parser.add_argument("--cache", type=Path, default=REPO / "outputs" / "cache", help="where e5 is converted")
+    parser.add_argument("--precision", action="store_true",
+                        help="instead: bf16 and fp16 against float32, top-1 agreement on Tatoeba deu-eng (e5's own layer)")
     args = parser.parse_args(argv)
+    if args.precision:
+        return precision(args)
     import torch
     from transformers import AutoModel
 
@@ -104,6 +108,37 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         rate = statistics.median(runs)
         print(f"{name:<24} {depth:>10} {100 * pads[name]:>7.1f}% {rate:>12.1f} {rate / base:>8.2f}x")
     print(f"largest |difference| between the two embeddings: {diff:.1e}")
+
+
+def precision(args: argparse.Namespace) -> None:
+    """The encoder in bf16 / fp16 (autocast, as on a GPU with model.bf16; here on the CPU) against
+    float32: each German sentence's nearest English one, e5-small's retrieval layer (the last)."""
+    import torch
+
+    from xtask.models.e5_offline import ensure_e5_small
+    from xtask.pipeline.retrieval import Encoder, nearest
+
+    torch.set_num_threads(1)
+    per_side = 200 if args.quick else 1000
+    folder = str(ensure_e5_small(args.cache))
+    sides = [REALDATA / "tatoeba" / f"tatoeba.deu-eng.{s}" for s in ("deu", "eng")]
+    deu, eng = ([line.strip() for line in path.read_text(encoding="utf-8").splitlines()[:per_side]] for path in sides)
+    found, seconds = {}, {}
+    for name, dtype in (("float32", None), ("bf16", torch.bfloat16), ("fp16", torch.float16)):
+        encoder = Encoder(folder, -1, args.max_length, args.batch, "query: ", dtype=dtype)
+        started = time.perf_counter()
+        source = encoder(deu)
+        found[name] = (nearest(source, encoder(eng)), source)
+        seconds[name] = time.perf_counter() - started
+    print(f"multilingual-e5-small, last layer, Tatoeba deu-eng {per_side} pairs, batch {args.batch}, CPU autocast, 1 thread"
+          "; s: wall seconds to embed both sides")
+    print(f"{'precision':<9} {'accuracy':>8} {'top-1 = float32':>15} {'min cosine to float32':>22} {'s':>6}")
+    reference, reference_emb = found["float32"]
+    for name, (top1, emb) in found.items():
+        accuracy = np.mean([p == i for i, p in enumerate(top1)])
+        agree = np.mean([a == b for a, b in zip(top1, reference)])
+        cosine = float((emb * reference_emb).sum(1).min())
+        print(f"{name:<9} {100 * accuracy:>7.1f}% {100 * agree:>14.1f}% {cosine:>22.4f} {seconds[name]:>6.1f}")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from xtask import mining
 HAS_FAISS = importlib.util.find_spec("faiss") is not None
 IN_CI = os.environ.get("CI", "").strip().lower() == "true"  # nothing may skip there: the Makefile installs faiss-cpu
 BACKENDS = ["numpy", pytest.param("faiss", marks=pytest.mark.skipif(not HAS_FAISS and not IN_CI,
-                                                                     reason="faiss not installed"))]
+                                                                     reason="faiss not installed")), "torch"]
 SHAPES = [(1, 1), (1, 6), (6, 1), (3, 20), (20, 3), (4, 4), (57, 41), (41, 57), (120, 120)]
 BLOCKS = [1, 7, None]
 
@@ -183,6 +183,51 @@ def test_same_similarities_give_bit_identical_mining(shape: Tuple[int, int], blo
     assert max(blocks) <= block
 
 
+@pytest.mark.parametrize("shape", SHAPES + [(200, 150), (150, 200)])
+@pytest.mark.parametrize("block", [1, 7, 64])
+@pytest.mark.parametrize("k", [1, 3, 4])
+def test_same_similarities_give_bit_identical_mining_in_torch(shape: Tuple[int, int], block: int, k: int) -> None:
+    """The torch scan (xtask/mining_torch.py) takes every decision numpy's does, given the same
+    similarity values, and never holds more than ``block`` rows of them."""
+    import torch
+
+    from xtask import mining_torch
+
+    src, tgt = pair(shape, embeddings)
+    sim = torch.from_numpy(src @ tgt.T)
+    blocks: List[int] = []
+
+    def rows(start: int, stop: int):
+        blocks.append(stop - start)
+        return sim[start:stop]
+
+    got = mining_torch.mine(rows, *shape, k=k, block=block, on=torch.device("cpu"))
+    assert got == reference_margin_candidates(src, tgt, k=k)
+    assert max(blocks) <= block
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("block", BLOCKS)
+def test_nearest_in_torch_breaks_ties_like_argmax(shape: Tuple[int, int], block: Optional[int]) -> None:
+    src, tgt = pair(shape, lattice)
+    assert mining.nearest(src, tgt, block=block, backend="torch") == reference_nearest(src, tgt)
+
+
+def test_auto_takes_torch_on_a_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    from xtask import mining_torch
+
+    called: List[str] = []
+    monkeypatch.setattr(mining_torch, "margin_candidates", lambda *a, **kw: called.append("margin") or [])
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    src, tgt = pair((5, 5), lattice)
+    mining.margin_candidates(src, tgt)
+    assert called == ["margin"]
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert mining.margin_candidates(src, tgt) == reference_margin_candidates(src, tgt) and called == ["margin"]
+
+
 @pytest.mark.parametrize("shape", [(3, 20), (20, 3), (57, 41), (200, 150)])
 @pytest.mark.parametrize("k", [1, 3, 4])
 def test_knn_means_bit_identical(shape: Tuple[int, int], k: int) -> None:
@@ -318,3 +363,11 @@ def test_works_without_faiss(monkeypatch: pytest.MonkeyPatch) -> None:
         mining.margin_candidates(src, tgt, backend="faiss")
     with pytest.raises(ValueError, match="backend"):
         mining.margin_candidates(src, tgt, backend="gpu")
+
+
+def test_torch_empty_sides() -> None:
+    empty, some = np.zeros((0, 8), np.float32), pair((3, 3), lattice)[0]
+    assert mining.margin_candidates(empty, some, backend="torch") == mining.margin_candidates(some, empty, backend="torch") == []
+    assert mining.nearest(empty, some, backend="torch") == []
+    with pytest.raises(ValueError):
+        mining.nearest(some, empty, backend="torch")

@@ -54,3 +54,39 @@ def test_a_tatoeba_cell_on_a_sample_of_pairs_is_partial_with_its_chance(run_cell
     assert scores.sampled == {"de": 100, "fr": 100}  # the mini copy has 100 pairs per language
     assert {lang: s.n for lang, s in scores.per_language.items()} == {"de": 20, "fr": 20}
     assert scores.extra["chance"] == {"de": 5.0, "fr": 5.0} and scores.partial
+
+
+def test_the_encoder_runs_in_the_models_precision_on_a_gpu() -> None:
+    from xtask.pipeline.retrieval import retrieval_dtype
+    from xtask.plan.cellplan import PrecisionPlan
+
+    bf16, fp16, plain = PrecisionPlan(bf16=True), PrecisionPlan(fp16=True), PrecisionPlan()
+    assert retrieval_dtype(bf16, on_gpu=True) == torch.bfloat16
+    assert retrieval_dtype(fp16, on_gpu=True) == torch.float16
+    assert retrieval_dtype(plain, on_gpu=True) is None
+    assert retrieval_dtype(bf16, on_gpu=False) is None  # a CPU: float32, as training
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_half_precision_retrieval_agrees_with_float32_on_tatoeba(shared_cache, mini_ctx, dtype) -> None:
+    """bf16/fp16 embeddings (autocast, here on the CPU) are not float32's, but retrieve the same
+    nearest English sentence for nearly every Tatoeba sentence."""
+    from xtask.config import TinyArchitecture
+    from xtask.models.tiny import ensure_tiny_model
+    from xtask.pipeline.retrieval import Encoder, nearest
+    from xtask.tasks import target_task
+
+    folder = str(ensure_tiny_model(TinyArchitecture(), shared_cache))
+    task = target_task("tatoeba").resolve(mini_ctx)
+    full, half = Encoder(folder, -1, 64, 16), Encoder(folder, -1, 64, 16, dtype=dtype)
+    agree = total = 0
+    for lang in ("de", "fr", "zh"):
+        bitext = task.read(mini_ctx, "test", lang)
+        exact = [full(bitext.src), full(bitext.tgt)]
+        rounded = [half(bitext.src), half(bitext.tgt)]
+        assert not np.array_equal(exact[0], rounded[0])  # the half precision really ran
+        assert float((exact[0] * rounded[0]).sum(1).min()) > 0.99  # cosine of each pair of embeddings
+        ours, reference = nearest(*rounded), nearest(*exact)
+        agree += sum(a == b for a, b in zip(ours, reference))
+        total += len(reference)
+    assert total >= 100 and agree / total >= 0.95, (agree, total)

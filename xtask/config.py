@@ -221,9 +221,11 @@ class PhaseTrainConfig:
     eval_steps: Optional[int] = None
     selection: Selection = Selection.best
     logging_steps: int = 50
-    # Checkpoint every N steps when selection=last (a hard kill then loses at most N steps);
-    # null: checkpoints only on SLURM's warning signal.
+    # Full (resumable) checkpoint every N steps and/or every M minutes of training, with either
+    # selection (a hard kill then loses at most N steps or M minutes); null: only on SLURM's
+    # warning signal. Selection itself writes nothing (xtask/pipeline/checkpointing.py).
     save_steps: Optional[int] = None
+    checkpoint_minutes: Optional[float] = None
     # Extractive QA: window overlap, longest question kept (tokens; longer ones are truncated,
     # as XTREME's reference scripts do), longest answer (tokens), candidates per window end.
     doc_stride: int = 128
@@ -242,12 +244,16 @@ class PhaseTrainConfig:
     # Training batches of similar lengths (HF's LengthGroupedSampler order, seeded): far less
     # padding. It changes which examples share a batch, so it is part of a phase's identity.
     group_by_length: bool = True
-    # Speed/memory only (never part of a phase's identity, xtask.store.identity.NON_RESULT_HP):
+    # Speed/memory only (never part of a phase's identity: not_result in xtask/plan/cellplan.py):
     # recompute activations in the backward pass (less memory, ~20-30% slower), AdamW's fused
     # CUDA kernel, torch.compile of the model. Ignored on CPU, where they would only cost time.
     gradient_checkpointing: bool = False
     fused_adamw: bool = False
     compile: bool = False
+    # Few batch shapes (xtask/pipeline/shapes.py): pad each batch to one of at most N lengths,
+    # multiples of M; null: 32 and 8 on a GPU, none and 1 on a CPU; length_buckets=0: off.
+    length_buckets: Optional[int] = None
+    pad_to_multiple_of: Optional[int] = None
 
 
 @dataclass

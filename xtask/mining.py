@@ -28,7 +28,9 @@ BLOCK_BYTES = 256 * 2**20
 #: wall at 2 threads), with the same memory; so "auto" is numpy. Set "faiss" here if a machine
 #: measures otherwise.
 AUTO_BACKEND = "numpy"
-BACKENDS = ("numpy", "faiss", "auto")
+#: "torch": the same scan in torch (xtask/mining_torch.py), on CUDA when there is one; "auto"
+#: takes it whenever CUDA is there (the node's GPU, not its CPU), else :data:`AUTO_BACKEND`.
+BACKENDS = ("numpy", "faiss", "torch", "auto")
 
 #: ``sim(start, stop)`` returns rows ``start:stop`` of the similarity matrix as float32.
 SimRows = Callable[[int, int], np.ndarray]
@@ -102,8 +104,13 @@ def knn(src: np.ndarray, tgt: np.ndarray, k: int, block: Optional[int] = None) -
     return scores, indices
 
 
-def nearest(src: np.ndarray, tgt: np.ndarray, block: Optional[int] = None) -> List[int]:
-    """Index of each source embedding's nearest target: ``np.argmax(src @ tgt.T, axis=1)``."""
+def nearest(src: np.ndarray, tgt: np.ndarray, block: Optional[int] = None, backend: str = "numpy") -> List[int]:
+    """Index of each source embedding's nearest target: ``np.argmax(src @ tgt.T, axis=1)``
+    (``backend``: "numpy", or "torch" / "auto" as for :func:`margin_candidates`)."""
+    if backend != "numpy" and _resolve(backend) == "torch":
+        from xtask import mining_torch
+
+        return mining_torch.nearest(src, tgt, block)
     src, tgt = _float32(src), _float32(tgt)
     n, m = len(src), len(tgt)
     found = np.empty(n, np.int64)
@@ -238,6 +245,10 @@ def _resolve(backend: str) -> str:
         raise ValueError(f"backend={backend!r}: expected one of {', '.join(BACKENDS)}")
     if backend != "auto":
         return backend
+    import torch
+
+    if torch.cuda.is_available():
+        return "torch"
     if AUTO_BACKEND == "faiss":
         try:
             import faiss  # noqa: F401
@@ -270,7 +281,8 @@ def margin_candidates(
 
     ``block``: rows per block (default from :data:`BLOCK_BYTES`). ``backend``: how the k-NN
     means are found ("numpy": the blocks of the margin scan; "faiss": faiss's exact search;
-    "auto": :data:`AUTO_BACKEND`); the margin scan itself is numpy either way."""
+    "torch": the whole scan in torch, on CUDA when there is one; "auto": torch on CUDA, else
+    :data:`AUTO_BACKEND`); the margin scan is numpy but for "torch"."""
     resolved = _resolve(backend)
     src, tgt = _float32(src), _float32(tgt)
     n, m = len(src), len(tgt)
@@ -278,5 +290,9 @@ def margin_candidates(
         return []
     if k < 1:
         raise ValueError(f"k={k}: the margin needs at least one neighbour")
+    if resolved == "torch":
+        from xtask import mining_torch
+
+        return mining_torch.margin_candidates(src, tgt, k, block)
     means = _knn_means_faiss(src, tgt, k) if resolved == "faiss" else None
     return mine(_sim_rows(src, tgt), n, m, k, _block(block, m), means)

@@ -134,11 +134,14 @@ def predict_in_order(trainer: Any, features: datasets.Dataset) -> Predictions:
 @functools.lru_cache(maxsize=None)
 def trainer_class() -> Any:
     """The phase Trainer: length-grouped training batches when ``group_by_length``; evaluation
-    in the order it is given; ``feature_cache`` (a folder or None) for the formats' encoders."""
+    in the order it is given; ``feature_cache`` (a folder or None) for the formats' encoders;
+    the best model selected in host memory (:class:`xtask.pipeline.checkpointing.KeepsBest`)."""
     from torch.utils.data import SequentialSampler
     from transformers import Trainer
 
-    class XTaskTrainer(Trainer):
+    from xtask.pipeline.checkpointing import KeepsBest
+
+    class XTaskTrainer(KeepsBest, Trainer):
         def __init__(self, *args: Any, group_by_length: bool = False, feature_cache: Any = None, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.group_by_length = group_by_length

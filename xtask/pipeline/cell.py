@@ -279,7 +279,7 @@ def _target_phase(planned: Planned, target: TaskSpec, data: Any, init_from: str,
     eval_started = time.time()
     if phase2.retrieval is not None:
         scores = score_retrieval(target, init_from, plan.data, data.evaluation, split, phase2.retrieval, folder,
-                                 plan.seed)
+                                 plan.seed, precision=phase2.precision)
     else:
         assert phase2.hp is not None
         result = finetune(

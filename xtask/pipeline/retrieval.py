@@ -39,9 +39,11 @@ class Encoder:
 
     The encoder runs only up to the retrieval layer (layer 14 of XLM-R Large's 24: the layers
     above it would be computed for nothing), and sentences are embedded in batches of similar
-    length (little padding), their order restored."""
+    length (little padding), their order restored. ``dtype``: the precision the model runs in
+    (autocast, as the Trainer evaluates in bf16/fp16), pooled and normalised in float32."""
 
-    def __init__(self, init_from: str, layer: int, max_length: int, batch_size: int, prefix: str = "") -> None:
+    def __init__(self, init_from: str, layer: int, max_length: int, batch_size: int, prefix: str = "",
+                 dtype: Any = None) -> None:
         import torch
         from transformers import AutoModel, AutoTokenizer
 
@@ -57,6 +59,7 @@ class Encoder:
         if encoder is not None and isinstance(getattr(encoder, "layer", None), torch.nn.ModuleList):
             encoder.layer = encoder.layer[: max(self.layer, 1)]  # stop where the embedding is read
         self.max_length, self.batch_size, self.prefix = max_length, batch_size, prefix
+        self.dtype = dtype  # autocast precision (torch.bfloat16 / torch.float16), None: float32
         self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         self.model.to(self.device)
 
@@ -71,7 +74,7 @@ class Encoder:
             rows = order[start : start + self.batch_size]
             batch = self.tokenizer([texts[i] for i in rows], padding=True, truncation=True, max_length=self.max_length,
                                    return_tensors="pt").to(self.device)
-            with torch.no_grad():
+            with torch.no_grad(), torch.autocast(self.device.type, dtype=self.dtype, enabled=self.dtype is not None):
                 hidden = self.model(**batch, output_hidden_states=True).hidden_states[self.layer]
             mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
@@ -79,8 +82,24 @@ class Encoder:
         return out
 
 
-# Exact top-1 search and ratio-margin mining in row blocks (memory O(block x m), never n x m).
-nearest = mining.nearest
+def retrieval_dtype(precision: Any, on_gpu: bool) -> Any:
+    """The precision the retrieval encoder runs in: the cell's (:class:`xtask.plan.cellplan.PrecisionPlan`:
+    bf16, or fp16) on a GPU, float32 (None) on a CPU, as training's precision knobs."""
+    import torch
+
+    if not on_gpu or precision is None:
+        return None
+    if precision.bf16:
+        return torch.bfloat16
+    return torch.float16 if precision.fp16 else None
+
+
+# Exact top-1 search and ratio-margin mining in row blocks (memory O(block x m), never n x m), in
+# torch on the GPU when there is one (xtask/mining_torch.py), else numpy.
+def nearest(src: np.ndarray, tgt: np.ndarray) -> List[int]:
+    return mining.nearest(src, tgt, backend="auto")
+
+
 margin_candidates = mining.margin_candidates
 
 
@@ -134,16 +153,20 @@ def bucc_threshold(encoder: Encoder, task: Task, ctx: DataContext, lang: str) ->
 
 def score_retrieval(
     task: Task, init_from: str, ctx: DataContext, data: Mapping[str, Bitext], split: str,
-    settings: Any, cell_dir: Path, seed: int = 0,
+    settings: Any, cell_dir: Path, seed: int = 0, precision: Any = None,
 ) -> TargetScores:
     """Score the encoder on ``split`` of each language in ``data`` (language -> its bitext, as
     the cell's preflight read it); ``ctx`` gives BUCC's dev split (its threshold). Tatoeba
     scores a random sample of ``hp.max_eval_examples`` pairs when set (BUCC always the whole
     corpus: its pairs hide among unpaired sentences). ``settings``: the cell's
-    :class:`xtask.plan.cellplan.RetrievalPlan` (layer, prefix, max_length, sampling)."""
+    :class:`xtask.plan.cellplan.RetrievalPlan` (layer, prefix, max_length, sampling);
+    ``precision``: its :class:`xtask.plan.cellplan.PrecisionPlan` (the encoder's dtype on a GPU)."""
+    import torch
+
     hp = settings
     layer = int(settings.layer)
-    encoder = Encoder(init_from, layer, settings.max_length, settings.batch_size, settings.prefix)
+    encoder = Encoder(init_from, layer, settings.max_length, settings.batch_size, settings.prefix,
+                      dtype=retrieval_dtype(precision, torch.cuda.is_available()))
     languages = list(data)
     per_language: Dict[str, Dict[str, float]] = {}
     sizes: Dict[str, int] = {}

@@ -121,13 +121,15 @@ def training_arguments(hp: Any, out_dir: Path, seed: int, knobs: "TrainKnobs | b
         weight_decay=hp.weight_decay,
         eval_strategy=eval_strategy,
         eval_steps=hp.eval_steps,
-        # Selection saves at every evaluation; otherwise only every save_steps (null: only when
-        # SLURM's warning signal arrives, see xtask/preemption.py).
-        save_strategy=eval_strategy if select_best else ("steps" if hp.save_steps else "no"),
-        save_steps=hp.eval_steps if select_best else hp.save_steps,
+        # Full checkpoints only where a resume needs one: every save_steps, every
+        # checkpoint_minutes (a callback) and on SLURM's warning signal (xtask/preemption.py).
+        # Selection keeps the best weights in host memory (xtask/pipeline/checkpointing.py),
+        # never a checkpoint per evaluation.
+        save_strategy="steps" if hp.save_steps else "no",
+        save_steps=hp.save_steps,
         save_total_limit=1,
-        load_best_model_at_end=select_best,
-        metric_for_best_model=None,  # set by the caller once the task's metric is known
+        load_best_model_at_end=False,
+        metric_for_best_model=None,  # set by the caller (selection=best) once the task's metric is known
         logging_steps=hp.logging_steps,
         report_to=report_to,
         use_cpu=not on_gpu,
@@ -161,7 +163,10 @@ def finetune(
 ) -> PhaseResult:
     """Fine-tune ``run.init_from`` on ``train_set``; select on ``dev_set``; return the model."""
     init_from, out_dir, hp, seed = run.init_from, run.out_dir, run.hp, run.seed
+    import torch
     from transformers import AutoTokenizer, set_seed
+
+    from xtask.pipeline import shapes
 
     started = time.time()
     fmt = format_for(task)
@@ -175,7 +180,7 @@ def finetune(
     freeze_embeddings(model, hp)
     knobs = run.settings
     args = training_arguments(hp, out_dir, seed, knobs, run.report_to, run.run_name)
-    if args.load_best_model_at_end:
+    if _enum_value(hp.selection) == Selection.best.value:  # KeepsBest selects on it
         args.metric_for_best_model = fmt.metric
         args.greater_is_better = True
     trainer = fmt.build_trainer(
@@ -188,6 +193,8 @@ def finetune(
         hp=hp,
         cache=knobs.feature_cache,
     )
+    shapes.apply(trainer, hp, on_gpu=torch.cuda.is_available())
+    add_checkpoint_schedule(trainer, hp)
     trainer.add_callback(preemption.callback())
     resume_from = last_checkpoint(out_dir)
     if resume_from:
@@ -209,6 +216,14 @@ def finetune(
         "dev": {k.removeprefix("eval_"): v for k, v in dev_metrics.items()},
     }
     return PhaseResult(model, tokenizer, trainer, metrics, time.time() - started, hp, init_from)
+
+
+def add_checkpoint_schedule(trainer: Any, hp: Any) -> None:
+    """A full checkpoint every ``hp.checkpoint_minutes`` of training (none when null), none
+    after the last step. Before the preemption callback (a signal still saves at any step)."""
+    from xtask.pipeline.checkpointing import schedule
+
+    trainer.add_callback(schedule(getattr(hp, "checkpoint_minutes", None)))
 
 
 def with_effective_batch(hp: Any, total: Optional[int]) -> Any:

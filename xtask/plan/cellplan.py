@@ -122,6 +122,7 @@ class TrainPlan:
     compile: bool = not_result(False, "speed only")
     loader_workers: int = not_result(0, "speed only (see mlm_loader_workers)")
     pad_to_multiple_of: Optional[int] = not_result(None, "padding is masked out")
+    length_buckets: Optional[int] = not_result(None, "padding is masked out (the same batches, fewer shapes)")
 
     @property
     def select_best(self) -> bool:

@@ -270,7 +270,7 @@ def train_plan(hp: Any, kinds: Tuple[str, ...], model: ModelPlan, *, mixture: bo
         eval_batch_size=int(hp.eval_batch_size), logging_steps=int(hp.logging_steps), save_steps=hp.save_steps,
         checkpoint_minutes=_get(hp, "checkpoint_minutes"), gradient_checkpointing=bool(hp.gradient_checkpointing),
         fused_adamw=bool(hp.fused_adamw), compile=bool(hp.compile), loader_workers=loader_workers,
-        pad_to_multiple_of=_get(hp, "pad_to_multiple_of"), **own)
+        pad_to_multiple_of=_get(hp, "pad_to_multiple_of"), length_buckets=_get(hp, "length_buckets"), **own)
 
 
 def _get(node: Any, key: str) -> Any:

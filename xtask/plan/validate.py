@@ -37,10 +37,13 @@ def _phase_problems(prefix: str, hp: Any) -> List[str]:
         ("n_best", hp.n_best >= 1, "must be >= 1"),
     ]
     out += [_problem(f"{prefix}.{key}", getattr(hp, key), rule) for key, ok, rule in checks if not ok]
-    for key in ("max_train_examples", "max_eval_examples", "eval_steps", "save_steps"):
+    for key in ("max_train_examples", "max_eval_examples", "eval_steps", "save_steps", "checkpoint_minutes",
+                "pad_to_multiple_of"):
         value = getattr(hp, key)
         if value is not None and value < 1:
             out.append(_problem(f"{prefix}.{key}", value, "must be >= 1, or null"))
+    if hp.length_buckets is not None and hp.length_buckets < 0:
+        out.append(_problem(f"{prefix}.length_buckets", hp.length_buckets, "must be >= 0 (0: off), or null"))
     if eval_strategy == "steps" and not hp.eval_steps:
         out.append(_problem(f"{prefix}.eval_steps", hp.eval_steps, "eval_strategy=steps needs eval_steps >= 1"))
     selection = str(getattr(hp.selection, "value", hp.selection))

@@ -25,7 +25,8 @@ from xtask.pipeline.multitask.sampler import TaskSampler
 from xtask.tasks.spec import TaskSpec as Task
 from xtask.pipeline import preemption
 from xtask.pipeline.training import (
-    PhaseResult, PhaseRun, cap_examples, checkpoint_step, fit_max_length, freeze_embeddings, last_checkpoint, with_hp,
+    PhaseResult, PhaseRun, add_checkpoint_schedule, cap_examples, checkpoint_step, fit_max_length, freeze_embeddings,
+    last_checkpoint, with_hp,
     training_arguments,
 )
 
@@ -154,6 +155,7 @@ def train_mixture(
     args.label_names = []
     trainer = _make_trainer_class()(model=model, args=args, processing_class=tokenizer)
     trainer.mixture = mixture
+    add_checkpoint_schedule(trainer, phase_hp)
     trainer.add_callback(preemption.callback())
     resume_from = last_checkpoint(out_dir)
     output = trainer.train(resume_from_checkpoint=resume_from)
