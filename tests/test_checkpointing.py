@@ -21,6 +21,7 @@ from xtask.pipeline import checkpointing, preemption
 from xtask.pipeline.formats.classification import ClassificationFormat
 from xtask.pipeline.training import PhaseRun, finetune
 from xtask.tasks import get_task, target_task
+from xtask.data.sources import read_split
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +61,8 @@ def _run(tiny: str, out_dir: Path, mini_ctx: Any, **hp: Any) -> Any:
     """Train the tiny model on 48 MNLI pairs (batches of 8: 6 steps an epoch), select on 32 dev pairs."""
     task = target_task("xnli").resolve(mini_ctx)
     mnli = get_task("mnli").resolve(mini_ctx)
-    train = mnli.read(mini_ctx, "train", "en").select(range(48))
-    dev = mnli.read(mini_ctx, "dev", "en").select(range(32))
+    train = read_split(mnli, mini_ctx, "train", "en").select(range(48))
+    dev = read_split(mnli, mini_ctx, "dev", "en").select(range(32))
     base = {"max_length": 64, "batch_size": 8, "eval_batch_size": 16, "lr": 1e-3, "epochs": 4,
             "eval_strategy": "epoch", "selection": "best", "logging_steps": 1}
     config = OmegaConf.merge(OmegaConf.structured(PhaseTrainConfig), {**base, **hp})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from xtask.data.sources import read_split
 
 
 @pytest.mark.parametrize("layer", [1, -1, 0])
@@ -81,7 +82,7 @@ def test_half_precision_retrieval_agrees_with_float32_on_tatoeba(shared_cache, m
     full, half = Encoder(folder, -1, 64, 16), Encoder(folder, -1, 64, 16, dtype=dtype)
     agree = total = 0
     for lang in ("de", "fr", "zh"):
-        bitext = task.read(mini_ctx, "test", lang)
+        bitext = read_split(task, mini_ctx, "test", lang)
         exact = [full(bitext.src), full(bitext.tgt)]
         rounded = [half(bitext.src), half(bitext.tgt)]
         assert not np.array_equal(exact[0], rounded[0])  # the half precision really ran

@@ -16,6 +16,7 @@ from xtask.pipeline import batching, shapes
 from xtask.pipeline.formats import format_for
 from xtask.pipeline.training import TrainKnobs, training_arguments
 from xtask.tasks import get_task, target_task
+from xtask.data.sources import read_split
 
 
 def _padded_tokens(lengths: List[int], sizes: List[int], bounds: List[int]) -> int:
@@ -63,7 +64,7 @@ def test_defaults_are_buckets_on_a_gpu_only() -> None:
 
 
 def test_bad_shape_settings_are_refused(compose) -> None:
-    from xtask.config import validate
+    from xtask.plan.validate import validate
 
     with pytest.raises(ConfigError, match="train.target.length_buckets"):
         validate(compose("train.target.length_buckets=-1"))
@@ -103,7 +104,7 @@ def test_every_batch_has_a_bucket_length_and_nothing_else_changes(name, kind, ti
     from transformers import set_seed
 
     task = (get_task(name) if name == "hellaswag" else target_task(name)).resolve(mini_ctx)
-    raw = task.read(mini_ctx, "dev", "en")
+    raw = read_split(task, mini_ctx, "dev", "en")
     raw = raw.select(range(min(len(raw), 48)))
     fmt = format_for(task)
 
