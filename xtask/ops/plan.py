@@ -196,6 +196,20 @@ class _Composer:
                 choices[group] = override.input_line
         return fixed, choices
 
+    def interpolations(self, overrides: List[Any]) -> str:
+        """Every interpolation a job's config may hold: those of the composition of its fixed lines
+        and those in the option files it chooses (a flat option writes only its own subtree), so
+        no composition per choice is needed to know which values interpolations read."""
+        split = self._split(overrides)
+        if split is None:
+            return _interpolations(self.unresolved(overrides))
+        fixed, choices = split
+        texts = [_interpolations(self._tree(tuple(fixed), resolve=False))]
+        for group, line in choices.items():
+            option = (CONF_DIR / group / f"{line.split('=', 1)[1]}.yaml").read_text(encoding="utf-8")
+            texts += [piece for piece in option.split() if "${" in piece]
+        return " ".join(texts)
+
     def unresolved(self, overrides: List[Any]) -> Any:
         """The job's config as an unresolved plain tree (for its interpolations), assembled from
         the compositions :meth:`compose` would use, without copying a config."""
@@ -376,11 +390,7 @@ def _plan_jobs(jobs: List[List[str]]) -> Iterator[Tuple[List[str], Any, Optional
     composer = _Composer()
     interpolations_of: Dict[Tuple[str, ...], str] = {}
     templates: Dict[Tuple[str, ...], _Template] = {}
-    for job in jobs:
-        for line in job:
-            if line not in lines:
-                (lines[line],) = parser.parse_overrides([line])
-    composer.prepare([[lines[line] for line in job if not _is_plain_value(lines[line])] for job in jobs])
+    sorted_jobs = []
     for job in jobs:
         for line in job:
             if line not in lines:
@@ -389,16 +399,20 @@ def _plan_jobs(jobs: List[List[str]]) -> Iterator[Tuple[List[str], Any, Optional
         structural = [o for o in parsed if not _is_plain_value(o)]
         signature = tuple(o.input_line for o in structural)
         if signature not in interpolations_of:
-            interpolations_of[signature] = _interpolations(composer.unresolved(structural))
+            interpolations_of[signature] = composer.interpolations(structural)
         early, late = [], []
         for override in (o for o in parsed if _is_plain_value(o)):
             (late if _set_after_resolving(override, interpolations_of[signature]) else early).append(override)
-        key = signature + tuple(o.input_line for o in early) + tuple(o.get_key_element() for o in late)
+        sorted_jobs.append((job, structural, early, late))
+    # Values that interpolations read (paths.outputs=...) are composed with the job, as Hydra would.
+    composer.prepare([structural + early for _, structural, early, _ in sorted_jobs])
+    for job, structural, early, late in sorted_jobs:
+        key = tuple(o.input_line for o in structural + early) + tuple(o.get_key_element() for o in late)
         if key not in templates:
-            # Without values that interpolations read, the job's resolved config is assembled from
-            # resolved compositions (no copy); otherwise it is composed and resolved whole.
-            assembled = composer.resolved(structural) if not early else None
-            templates[key] = _Template(partial(_composed_with, composer, structural, early), assembled)
+            # The job's resolved config is assembled from resolved compositions (no copy); when it
+            # cannot be, it is composed and resolved whole.
+            templates[key] = _Template(partial(_composed_with, composer, structural, early),
+                                       composer.resolved(structural + early))
         template = templates[key]
         build = partial(template.build, late)
         try:

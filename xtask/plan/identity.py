@@ -56,25 +56,31 @@ def result_values(value: Any) -> Any:
     result fields that are not at their default (nested plans the same way; a nested plan with
     nothing left is left out too)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        out: Dict[str, Any] = {}
-        for name, default in _result_fields(type(value)):
-            inner = getattr(value, name)
-            if default is not _MISSING and inner == default:
-                continue
-            reduced = result_values(inner)
-            if reduced == {} and dataclasses.is_dataclass(inner) and dataclasses.is_dataclass(default):
-                continue
-            out[name] = reduced
-        return out
-    if isinstance(value, Enum):
-        return value.value
+        # Plan parts are frozen and shared by many cells of a grid (one TrainPlan, one model):
+        # while a grid is planned, each part's values are worked out once.
+        return remembered(("result values", id(value)), lambda: (value, _dataclass_values(value)))[1]
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
+    if isinstance(value, Enum):
+        return value.value
     if isinstance(value, dict) or hasattr(value, "items"):
         return {str(k): result_values(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [result_values(v) for v in value]
     return value
+
+
+def _dataclass_values(value: Any) -> Dict[str, Any]:
+    out: Dict[str, Any] = {}
+    for name, default in _result_fields(type(value)):
+        inner = getattr(value, name)
+        if default is not _MISSING and inner == default:
+            continue
+        reduced = result_values(inner)
+        if reduced == {} and dataclasses.is_dataclass(inner) and dataclasses.is_dataclass(default):
+            continue
+        out[name] = reduced
+    return out
 
 
 def phase1_inputs(phase1: Phase1Plan) -> Dict[str, Any]:

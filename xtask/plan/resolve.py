@@ -225,9 +225,11 @@ def phase2_plan(cfg: Any, ctx: DataContext, target: TaskSpec, languages: Tuple[s
                 selector = get_task(target.selection_task) if target.selection_task else target
                 reads.append((selector.name, "dev", ("en",)))
         effective = (cfg.train.target_effective_batch or {}).get(target.kind.value)
-        hp = train_plan(hp_cfg, (target.kind.value,), model, mixture=False, has_selection=target.has_selection_set,
-                        evaluates_languages=True, max_length=max_length, effective_batch=effective,
-                        loader_workers=int(cfg.train.dataloader_workers))
+        hp = _memo((cfg.train, cfg.target, cfg.model), ("phase 2 hp", target.name),  # one per (target, settings)
+                   lambda: train_plan(hp_cfg, (target.kind.value,), model, mixture=False,
+                                      has_selection=target.has_selection_set, evaluates_languages=True,
+                                      max_length=max_length, effective_batch=effective,
+                                      loader_workers=int(cfg.train.dataloader_workers)))
     return Phase2Plan(start=start, target=target.name, languages=languages, eval_split=split,
                       data=data_identity(ctx, reads), hp=hp, retrieval=retrieval, precision=precision, seed=phase_seed)
 
