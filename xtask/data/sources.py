@@ -313,7 +313,16 @@ def _read(task: Any, ctx: DataContext, split: str, lang: str) -> Any:
     else:
         path, options, parser_name = ctx.local_file(task, split, lang)
     parse = parsers.parser(parser_name, task.kind.value, str(path))
-    return _dataset(task, parse(path, task, options), str(path))
+    try:
+        parsed = parse(path, task, options)
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as err:
+        if isinstance(err, (MalformedDataError, MissingDataError)):
+            raise
+        # A layout the parser did not expect (a field of another type, a list too short): one
+        # line naming the file and the format, not a traceback from inside the parser.
+        raise MalformedDataError(f"{path}: cannot be read as {parser_name} ({type(err).__name__}: {err}); "
+                                 f"is it in that format? (formats: xtask/data/parsers.py)") from err
+    return _dataset(task, parsed, str(path))
 
 
 def _read_hub(task: Any, ctx: DataContext, split: str, lang: str) -> Any:
