@@ -159,3 +159,116 @@ def test_a_cell_reading_an_unreadable_file_fails_in_one_line_per_problem(tmp_pat
                       "target.languages=[en,de,es,fr,it]")
     listed = [line for line in str(raised.value).splitlines() if line.startswith("  - ")]
     assert len(listed) == 4 and all("conllu" in line for line in listed), listed
+
+
+# --------------------------------------------------------------------------- the model
+
+
+def _launch(*args: str, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
+    import os
+
+    return subprocess.run([sys.executable, "launch.py", "logger=none", *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, **(env or {})})
+
+
+def test_a_model_folder_that_does_not_exist_is_one_line_and_leaves_no_cell(tmp_path: Path) -> None:
+    done = _launch("model=xlmr_base", "model.pretrained=/nonexistent/folder", f"paths.outputs={tmp_path}")
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "error: model.pretrained=/nonexistent/folder: no such folder; give an existing model folder (config.json, "
+        "weights, tokenizer) or a Hub id such as FacebookAI/xlm-roberta-base"]
+    assert not (tmp_path / "cells").exists()
+    # xtask plan refuses it too (as a bad value), and so would a sweep before launching any job.
+    assert xtask_main(["plan", "model=xlmr_base", "model.pretrained=/nonexistent/folder",
+                       f"paths.outputs={tmp_path}"]) == 2
+
+
+@pytest.mark.parametrize("value, message", [
+    ("{folder}", r"the folder holds no model \(no config.json\)"),
+    ("{folder}/file.txt", "is a file, not a model folder"),
+    ("not a hub id", "neither an existing folder nor a valid Hub id"),
+])
+def test_a_model_source_that_cannot_be_a_model_is_refused(tmp_path: Path, value: str, message: str) -> None:
+    from xtask.models.sources import ModelSourceError, check_model_source
+
+    (tmp_path / "file.txt").write_text("x")
+    with pytest.raises(ModelSourceError, match=message):
+        check_model_source(value.format(folder=tmp_path), None, None)
+    check_model_source(None, None, "tiny")  # built by xtask: nothing to check
+    check_model_source("FacebookAI/xlm-roberta-base", None, None)  # a Hub id: fetched (or refused offline) later
+
+
+def test_an_offline_hub_model_that_is_not_downloaded_is_one_line_and_no_failed_cell(tmp_path: Path) -> None:
+    done = _launch("model=xlmr_base", f"paths.outputs={tmp_path}",
+                   env={"HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")})
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "error: model FacebookAI/xlm-roberta-base is not downloaded and HF_HUB_OFFLINE=1 forbids fetching it: "
+        "download it first where there is network (`hf download FacebookAI/xlm-roberta-base`, into the same "
+        "HF_HOME), or unset HF_HUB_OFFLINE"]
+    assert not (tmp_path / "cells").exists()
+
+
+@pytest.mark.slow
+def test_an_unreachable_hub_is_an_environment_failure_that_a_plain_relaunch_retries(tmp_path: Path) -> None:
+    """No network (a Hub endpoint that refuses connections), no HF_HUB_OFFLINE: the cell fails
+    as an environment failure, in one line with how to run offline; the next plain launch runs
+    it again instead of skipping it as 'failed before'."""
+    from xtask.store import cells as store
+
+    env = {"HF_HUB_OFFLINE": "0", "HF_HOME": str(tmp_path / "hf"), "HF_ENDPOINT": "http://127.0.0.1:9"}
+    args = ("model=xlmr_base", "target.languages=[en]", f"paths.outputs={tmp_path}")
+    first = _launch(*args, env=env)
+    assert first.returncode == 1 and "Traceback" not in first.stderr
+    (line,) = [ln for ln in first.stderr.splitlines() if ln.startswith("error:")]
+    assert "failed because of where it ran, not because of its inputs: OSError: We couldn't connect" in line
+    assert "hf download FacebookAI/xlm-roberta-base" in line and "HF_HUB_OFFLINE=1" in line
+    (folder,) = (tmp_path / "cells").iterdir()
+    view = store.view(folder)
+    assert view.state == store.State.failed and view.failure == "environment" and view.retried_by_relaunch
+    second = _launch(*args, env=env)
+    assert "failed before" not in second.stderr and second.returncode == 1
+    assert store.view(folder).status.attempts == 2  # tried again, not skipped
+
+
+# --------------------------------------------------------------------------- relaunches and exit codes
+
+
+def test_relaunching_a_cell_that_failed_for_its_input_exits_non_zero(tmp_path: Path) -> None:
+    """A cell failed for its input (here recorded by hand, as a cell whose data was malformed
+    leaves it) is skipped by a plain relaunch, which says so in one line and exits 1."""
+    from xtask.store import cells as store
+    from xtask.pipeline.cell import plan_cell
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    args = ["inter=none", "target=xnli", "target.languages=[en]", f"paths.outputs={tmp_path}"]
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(REPO / "conf"), version_base="1.3"):
+        folder = plan_cell(compose(config_name="config", overrides=args)).folder
+    GlobalHydra.instance().clear()
+    folder.mkdir(parents=True)
+    store.write_status(folder, "failed", error="MalformedDataError: dev-en.tsv:3: unknown label 'maybe'", attempts=1)
+    assert store.view(folder).failure == "input"
+    done = _launch(*args)
+    assert done.returncode == 1
+    assert (f"error: cell {folder.name} failed before (MalformedDataError: dev-en.tsv:3: unknown label 'maybe'): "
+            "skipped; retry_failed=true reruns it") in done.stderr.splitlines()
+    assert store.view(folder).status.attempts == 1
+
+
+def test_failures_are_told_apart_input_from_environment() -> None:
+    import errno
+
+    from xtask import failures
+
+    assert failures.kind_of(OSError(errno.ENOSPC, "No space left on device")) == "environment"
+    assert failures.kind_of(RuntimeError("iostream error"), " (the disk holding /x is full: 0 bytes free)") == "environment"
+    assert failures.kind_of(ConnectionError("refused")) == "environment"
+    assert failures.kind_of(IndexError("list index out of range")) == "input"
+    wrapped = OSError("We couldn't connect to 'https://huggingface.co' to load the files")
+    assert failures.kind_of(wrapped) == "environment"
+    # Records of older xtask (no 'failure' field) are read from their error text.
+    assert failures.kind_of_record(None, "RuntimeError: file write failed (the disk holding /x is full: 9 bytes free)") == "environment"
+    assert failures.kind_of_record(None, "ValueError: bad") == "input"
+    assert failures.kind_of_record("input", "No space left") == "input"  # what was recorded wins

@@ -83,12 +83,15 @@ def test_paper_sweep_deduplicates_intermediate_trainings(tmp_path: Path) -> None
 
 def test_a_model_without_costs_gets_no_estimate(tmp_path: Path, capsys) -> None:
     """Priced with another model's costs, a grid's GPU-hours would be a wrong number: none instead."""
+    folder = tmp_path / "some_folder"  # a local model folder (planning reads its config.json only)
+    folder.mkdir()
+    (folder / "config.json").write_text("{}")
     cells = planner.plan(["inter=mnli", "target=xnli", "model=xlmr_large", "model.name=my_local_model",
-                          "model.pretrained=/some/folder", f"paths.outputs={tmp_path}"])
+                          f"model.pretrained={folder}", f"paths.outputs={tmp_path}"])
     summary = planner.summarize(cells, planner.load_costs())
     assert summary["gpu_hours"] is None and summary["unpriced"] == ["my_local_model"]
     assert xtask_main(["plan", "inter=mnli", "target=xnli", "model.name=my_local_model",
-                       "model.pretrained=/some/folder", f"paths.outputs={tmp_path}"]) == 0
+                       f"model.pretrained={folder}", f"paths.outputs={tmp_path}"]) == 0
     assert "none: conf/costs.yaml has no costs for model(s) my_local_model" in capsys.readouterr().out
 
 

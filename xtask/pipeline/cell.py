@@ -29,6 +29,7 @@ from omegaconf import DictConfig
 from xtask import __version__, tracking
 from xtask.config import to_container, validate
 from xtask.data.sources import DataContext, evaluation_languages
+from xtask.models.sources import check_model_source
 from xtask.store import cells as store
 from xtask.store import identity
 from xtask.store.cells import State
@@ -59,6 +60,7 @@ def plan_cell(cfg: DictConfig, check: bool = True) -> Planned:
     (cheap: no model, no data read beyond what identifies it)."""
     if check:
         validate(cfg)
+        check_model_source(cfg.model.pretrained, cfg.model.revision, cfg.model.build)  # xtask/models/sources.py
     ctx = DataContext.from_config(cfg.data)
     target = target_task(cfg.target.name)
     if cfg.inter.name not in (NO_INTERMEDIATE, MULTITASK):
@@ -136,7 +138,7 @@ def _run_locked(planned: Planned, started: float) -> Outcome:
         if current.state == State.stale and not cfg.recompute_stale:
             log.warning("cell %s is stale (%s): kept; recompute_stale=true recomputes it", folder.name, current.problem)
             return Outcome(folder, "skipped_stale", current.score, current.results)
-        if current.state == State.failed and not cfg.retry_failed:
+        if current.state == State.failed and not cfg.retry_failed and not current.retried_by_relaunch:
             log.warning("cell %s failed before (%s): skipped; rerun it with retry_failed=true", folder.name, current.problem)
             return Outcome(folder, "skipped_failed", message=current.problem)
     if cfg.force or current.state in (State.stale, State.damaged):
