@@ -506,7 +506,7 @@ def test_multirun_end_prints_and_writes_the_report(sweep: Path, capsys) -> None:
     table = out[out.index("| inter \\ target | xnli |"):].splitlines()
     assert table[2].startswith("| none | 40.0 (n=1) |") and table[3].startswith("| mnli | 50.0 (n=1; 1 pending) |")
     assert "anli_plus+mlm0.25 | failed" in out
-    assert "did not finish (failed)" in captured.err
+    assert "2 cell(s) did not finish (1 failed, 1 pending)" in captured.err
     for name in ("cells_long.csv", "delta_heatmap.png", "report.md", "transfer_matrix.tex"):
         assert (sweep / name).is_file()
 

@@ -52,8 +52,10 @@ def test_one_job_per_cell(tmp_path: Path, shared_cache: Path) -> None:
         time.sleep(0.2)
     second = _launch(*args)  # a relaunch while the first job still trains
     out = [p.communicate(timeout=300)[0] for p in (first, second)]
-    assert first.returncode == second.returncode == 0, out
+    # The job that found the cell busy leaves it not done (for now): it says so and exits 1.
+    assert sorted([first.returncode, second.returncode]) == [0, 1], out
     assert sum("running elsewhere" in text for text in out) == 1, out
+    assert "this launch leaves it not done" in out[[first.returncode, second.returncode].index(1)]
     busy = next(text for text in out if "running elsewhere" in text)
     assert "host " in busy and "pid " in busy and "since " in busy
     folder = _only_cell(outputs)
@@ -169,13 +171,28 @@ def test_a_full_disk_keeps_the_reason_and_the_rerun_resumes_from_the_last_comple
     (folder,) = [p for p in (small_disk / "cells").iterdir() if p.is_dir()]
     view = store.view(folder)
     assert view.state == store.State.failed and "is full" in view.problem, view.problem
+    assert view.failure == "environment" and view.retried_by_relaunch  # not the cell's fault
     checkpoints = sorted(p.name for p in (folder / "target" / "trainer").glob("checkpoint-*"))
     assert "checkpoint-10" in checkpoints
     roomy = tmp_path / "roomy" / "cells"
     roomy.mkdir(parents=True)
     shutil.copytree(folder, roomy / folder.name)
-    outcome = run_cell_with(*args, f"paths.cells={roomy}", "retry_failed=true", budget=False)
-    assert outcome.results.phases["target"]["resumed_from_step"] == 10
+    outcome = run_cell_with(*args, f"paths.cells={roomy}", budget=False)  # a plain relaunch: no retry_failed
+    assert outcome.action == "ran" and outcome.results.phases["target"]["resumed_from_step"] == 10
+    # The phase's figures cover both attempts: the first one's 10 steps are counted, not lost.
+    target = outcome.results.phases["target"]
+    assert target["attempts"] == 2 and target["steps_run"] >= 30 and target["train_loss"] > 0
+
+
+def test_a_full_disk_is_one_line_on_the_console(small_disk: Path) -> None:
+    """Launched from the command line, a full disk is one line saying which disk is full and
+    that a plain relaunch retries the cell, not torch's traceback."""
+    done = subprocess.run([sys.executable, "launch.py", *CELL, "train.target.max_steps=30", "train.target.save_steps=10",
+                           f"paths.cells={small_disk / 'cells'}"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-3000:]
+    (line,) = [ln for ln in done.stderr.splitlines() if ln.startswith("error:")]
+    assert f"the disk holding {small_disk / 'cells'}" in line and "is full" in line
+    assert "a plain relaunch retries it from its last complete checkpoint" in line
 
 
 def test_a_read_only_store_is_a_clear_error_and_loses_nothing(run_cell_with, tmp_path: Path) -> None:

@@ -189,12 +189,43 @@ def _task_folders(root: Path, role: str, names: Sequence[str]) -> List[str]:
     return [task for task in names if (root / task).is_dir()]
 
 
+def unknown_entries(root: Path, benchmark: str) -> List[str]:
+    """What a predictions or labels folder holds that scoring would pass over without a word: a
+    folder that names no task (a typo: ``xnil``), and in each task folder a file that is not
+    ``test-LANG.SUFFIX`` of one of the task's languages. Each with what was expected."""
+    import difflib
+
+    out = []
+    members = BENCHMARKS[benchmark]
+    for entry in sorted(Path(root).iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if not entry.is_dir():
+            out.append(f"{entry}: a file where task folders are expected ({', '.join(members)})")
+            continue
+        if entry.name not in TASKS:
+            close = difflib.get_close_matches(entry.name, list(TASKS), n=1)
+            out.append(f"{entry}: no task {entry.name!r}{f' (did you mean {close[0]}?)' if close else ''}; "
+                       f"the tasks of {benchmark}: {', '.join(members)}")
+            continue
+        if entry.name not in members:
+            continue  # another benchmark's task: score_folders says so
+        spec = TASKS[entry.name]
+        expected = {f"test-{lang}.{spec.suffix}" for lang in spec.languages}
+        for file in sorted(entry.iterdir()):
+            if file.name not in expected and not file.name.startswith("."):
+                out.append(f"{file}: not a {entry.name} file (expected test-LANG.{spec.suffix}, LANG one of "
+                           f"{', '.join(spec.languages)})")
+    return out
+
+
 def score_folders(predictions_dir: Path, labels_dir: Path, benchmark: str = DEFAULT_BENCHMARK,
-                  partial: bool = False) -> Tuple[Dict[str, float], Dict[str, Dict[str, Any]]]:
+                  partial: bool = False, ignore_unknown: bool = False) -> Tuple[Dict[str, float], Dict[str, Dict[str, Any]]]:
     """Score the benchmark's task folders: ``(overall, detailed)`` as XTREME's ``evaluate``.
 
     A task folder in only one of the two folders is an error unless ``partial`` (then it is
-    left out). ``overall`` has ``all_task`` (the benchmark score) when all its tasks are
+    left out); a folder or file that would not be scored (a misspelt task or file name, see
+    :func:`unknown_entries`) is an error unless ``ignore_unknown``. ``overall`` has ``all_task`` (the benchmark score) when all its tasks are
     scored, and a score per group whose tasks are all scored; it includes partial tasks, which
     ``detailed[task]["partial"]`` marks.
     """
@@ -215,6 +246,10 @@ def score_folders(predictions_dir: Path, labels_dir: Path, benchmark: str = DEFA
             f"(tasks: {', '.join(labelled) or 'none'}) share no task folder of benchmark {benchmark}; "
             f"expected some of {', '.join(members)}"
         )
+    unknown = [] if ignore_unknown else unknown_entries(predictions_dir, benchmark) + unknown_entries(labels_dir, benchmark)
+    if unknown:
+        raise ScoringError(f"{len(unknown)} unknown entr{'y' if len(unknown) == 1 else 'ies'}, which would not be "
+                           "scored: " + "; ".join(unknown) + ". Rename or remove them, or pass --ignore-unknown")
     detailed = {task: score_task(task, predictions_dir / task, labels_dir / task, partial) for task in shared}
 
     overall: Dict[str, float] = {}
