@@ -242,15 +242,19 @@ class CellLock:
         wait for it instead, saying every ``poll_s`` seconds who holds it)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         started = time.time()
+        first = True
         while True:
             try:
-                self.lock.acquire(timeout=poll_s if wait else 5.0)
+                # Waiting: a first look that does not block, so the holder is named at once.
+                self.lock.acquire(timeout=(0 if first else poll_s) if wait else 5.0)
                 return
             except Timeout:
                 holder = holder_text(self.folder)
                 if not wait:
                     raise Busy(f"{self.folder.name} is running elsewhere ({holder})") from None
-                log.info("waiting for %s, held by %s (%.0f s so far)", self.folder.name, holder, time.time() - started)
+                log.info("waiting for %s, held by %s (%.0f s so far; on_busy=skip moves on instead)",
+                         self.folder.name, holder, time.time() - started)
+                first = False
 
     def release(self) -> None:
         if self.lock.is_locked:
