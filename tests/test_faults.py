@@ -391,3 +391,32 @@ def test_same_seed_same_numbers(run_cell_with, tmp_path: Path) -> None:
     for lang in ("en", "de"):
         name = f"predictions/xnli/test-{lang}.tsv"
         assert (runs[0].folder / name).read_text() == (runs[1].folder / name).read_text()
+
+
+# --------------------------------------------------------------------------- Ctrl-C
+
+
+def test_ctrl_c_is_one_line_saying_where_the_cell_stopped_and_that_a_rerun_resumes(tmp_path: Path) -> None:
+    """SIGINT (what Ctrl-C sends) in the middle of phase 2: one line naming the cell, its phase
+    and its last complete checkpoint, no KeyboardInterrupt traceback from torch; the same
+    command then resumes from that checkpoint."""
+    import signal
+
+    args = [*CELL, "train.target.max_steps=80", "train.target.save_steps=5", f"paths.outputs={tmp_path}"]
+    job = subprocess.Popen([sys.executable, "launch.py", *args], cwd=REPO, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.time() + 240
+    while time.time() < deadline and not list(tmp_path.glob("cells/*/target/trainer/checkpoint-*/trainer_state.json")):
+        time.sleep(0.2)
+    job.send_signal(signal.SIGINT)
+    _, err = job.communicate(timeout=120)
+    assert job.returncode == 130 and "Traceback" not in err and "KeyboardInterrupt" not in err, err[-3000:]
+    (line,) = [ln for ln in err.splitlines() if "interrupted:" in ln]
+    folder = _only_cell(tmp_path)
+    assert f"interrupted: cell {folder.name} stopped in its target phase; its last complete checkpoint is step " in line
+    assert line.endswith("rerun the same command to resume from it")
+    step = int(line.split("checkpoint is step ")[1].split(":")[0])
+    again = subprocess.run([sys.executable, "launch.py", *args], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr[-3000:]
+    results = json.loads((folder / "results.json").read_text())
+    assert results["phases"]["target"]["resumed_from_step"] == step and results["phases"]["target"]["attempts"] == 2
