@@ -150,3 +150,71 @@ def test_the_wandb_probe_gives_up_within_its_timeout(monkeypatch) -> None:
     assert elapsed < 2.5, elapsed
     assert reason == f"http://127.0.0.1:{port} did not answer within 1.5 s"
     assert LoggerConfig().probe_timeout == 2.0
+
+
+def test_a_failure_superseded_by_a_finished_rerun_is_hidden_listed_and_pruned(tmp_path: Path, capsys) -> None:
+    """A cell failed for missing data, rerun once the data was there: the data's identity is
+    in the key, so the failure stays beside the finished cell. The matrix hides it (and says
+    so), status lists it as superseded without failing, prune removes it after a dry run."""
+    from cellfactory import make_cell
+    from xtask.store import cells as store
+    from xtask.store import identity, records
+
+    cells = tmp_path / "cells"
+    done = make_cell(cells, "none", "xnli", 1, 94.8, data="files")
+    failed = make_cell(tmp_path / "elsewhere", "none", "xnli", 1, state="failed", data="files",
+                       error="MissingDataError: xnli test de: file not found: /data/de.tsv")
+    spec = records.read_spec(failed)
+    spec.inputs["data"] = {"xnli": {"content": "64fee862"}}  # the data as it was (a file missing)
+    spec.key = identity.digest(spec.inputs)
+    moved = cells / identity.cell_name("tiny", "none", "xnli", 1, spec.key)
+    failed.rename(moved)
+    store.write_spec(moved, spec)
+    store.write_status(moved, "failed", error="MissingDataError: xnli test de: file not found", attempts=1)
+    status = records.read_status(done)
+    store.write_status(done, "done", attempts=1, score=status.score)  # finished after the failure
+
+    assert xtask_main(["matrix", str(cells)]) == 0
+    out = capsys.readouterr().out
+    assert "failed" not in out.split("note")[0] and "94.8" in out
+    assert "1 failed cell(s) not shown: a finished rerun of the same setting superseded them" in out
+    assert xtask_main(["status", str(cells)]) == 0  # nothing left to do
+    listed = capsys.readouterr().out
+    assert f"superseded by {done.name}" in listed
+    other = make_cell(cells, "mnli", "xnli", 1, state="failed")  # not superseded: still counts
+    assert xtask_main(["status", str(cells)]) == 1
+    capsys.readouterr()
+
+    assert xtask_main(["prune", str(cells)]) == 0
+    dry = capsys.readouterr().out
+    assert f"would remove: {moved} (failed, superseded by {done.name})" in dry and str(other) not in dry
+    assert moved.is_dir()
+    assert xtask_main(["prune", str(cells), "--apply"]) == 0
+    assert f"removed: {moved}" in capsys.readouterr().out
+    assert not moved.exists() and done.is_dir() and other.is_dir()
+    assert xtask_main(["prune", str(cells), "--failed", "--apply"]) == 0
+    assert not other.exists()
+
+
+def test_status_shows_what_kind_of_failure_and_no_false_counts(tmp_path: Path, capsys) -> None:
+    """A failed cell says whether a plain relaunch retries it; a damaged status shows '?' tries,
+    not 0; a done cell does not keep the 'running elsewhere' note of an earlier launch."""
+    from cellfactory import make_cell
+    from xtask.store import cells as store
+
+    cells = tmp_path / "cells"
+    full = make_cell(cells, "none", "xnli", 1, state="failed",
+                     error="RuntimeError: file write failed (the disk holding /x is full: 0 bytes free)")
+    bad = make_cell(cells, "none", "xnli", 2, state="failed", error="MalformedDataError: dev-en.tsv:3: unknown label")
+    damaged = make_cell(cells, "none", "xnli", 3, 50.0)
+    (damaged / "status.json").write_text("[]")
+    busy_then_done = make_cell(cells, "none", "xnli", 4, 50.0)
+    job = tmp_path / "multirun" / "2026-01-01_00-00-00_000000_demo" / "0"
+    job.mkdir(parents=True)
+    store.write_pointer(job, busy_then_done, "busy")
+    assert xtask_main(["status", str(tmp_path)]) == 1
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines() if "__" in line}
+    assert "[environment: a plain relaunch retries it]" in rows[full.name]
+    assert "[input: skipped by relaunches until its inputs change" in rows[bad.name]
+    assert rows[damaged.name].split()[1:3] == ["damaged", "?"]
+    assert "running elsewhere" not in rows[busy_then_done.name]

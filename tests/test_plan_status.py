@@ -120,7 +120,7 @@ def test_status_table_and_exit_code(tmp_path: Path, capsys) -> None:
     store.write_pointer(sweep / "0", done, "skipped")
     rows = {r.name: r for r in collect(sweep)}
     assert rows[done.name].state == "done" and rows[done.name].score == pytest.approx(61.5)
-    assert rows[failed.name].note == "ValueError: bad line 7"
+    assert rows[failed.name].note.startswith("ValueError: bad line 7 [input: skipped by relaunches")
     assert rows[pending.name].state == "pending"
     assert xtask_main(["status", str(sweep)]) == 1
     out = capsys.readouterr().out

@@ -9,6 +9,7 @@
     xtask bench model=xlmr_large target=xquad # steps/s, examples/s, peak memory of one phase here
     xtask submission CELL... --out sub/      # one cell per target -> XTREME's submission folder
     xtask status outputs/multirun/<sweep>     # state of every cell; exit 1 if any failed
+    xtask prune outputs [--failed] [--apply]  # remove failures a finished rerun superseded (dry run by default)
     xtask sync outputs/wandb                  # upload offline W&B runs later
 """
 
@@ -189,7 +190,7 @@ def _submission(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from xtask.ops.status import ATTENTION, collect, render
+    from xtask.ops.status import collect, render
 
     if not args.path.exists():
         print(f"error: {args.path} does not exist (give a sweep folder, a cells folder or an outputs tree; "
@@ -204,7 +205,7 @@ def _status(args: argparse.Namespace) -> int:
     if not rows:
         print(f"no cells found below {args.path}", file=sys.stderr)
         return 1
-    return 1 if any(r.state in ATTENTION for r in rows) else 0
+    return 1 if any(r.needs_attention for r in rows) else 0
 
 
 def _cache(args: argparse.Namespace) -> int:
@@ -245,6 +246,25 @@ def _cache(args: argparse.Namespace) -> int:
             encoders.mark_for_rebuild(entry)
             print(f"{entry.name}: marked for rebuilding (the next cell that needs it trains it again)")
     return 1 if bad else 0
+
+
+def _prune(args: argparse.Namespace) -> int:
+    """Remove superseded failures (and with --failed / --stale every failed / stale cell); a dry
+    run unless --apply."""
+    from xtask.store.superseded import prune
+
+    chosen = prune(args.paths, args.failed, args.stale, args.apply)
+    if not chosen:
+        print("nothing to prune (no superseded failure" + (", failed" if args.failed else "")
+              + (", stale" if args.stale else "") + f" cell below {', '.join(map(str, args.paths))})")
+        return 0
+    for item in chosen:
+        done = "removed" if item.removed else (f"kept: {item.skipped}" if item.skipped else "would remove")
+        print(f"{done}: {item.folder} ({item.why})")
+    if not args.apply:
+        print(f"(dry run: {len(chosen)} cell folder(s) would be removed; add --apply to remove them)")
+        return 0
+    return 1 if any(item.skipped for item in chosen) else 0
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -338,6 +358,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the cache folder (default: paths.cache as a launch resolves it: XTASK_OUTPUTS/cache, or "
                             "outputs/cache, or conf/local's)")
     cache.set_defaults(handler=_cache)
+    pruner = commands.add_parser("prune", help="remove failed cells a finished rerun superseded (--failed: every failed "
+                                 "cell, --stale: every stale one); a dry run unless --apply")
+    pruner.add_argument("paths", nargs="*", type=Path, default=[outputs], help="any folders (default: the outputs tree)")
+    pruner.add_argument("--failed", action="store_true", help="also every failed cell, superseded or not")
+    pruner.add_argument("--stale", action="store_true", help="also every stale cell (computed by an older results version)")
+    pruner.add_argument("--apply", action="store_true", help="remove them (default: only list what would go)")
+    pruner.set_defaults(handler=_prune)
     migrate = commands.add_parser("migrate", help="move cells written by xtask 0.1 (full-config signatures) to their new keys")
     migrate.add_argument("path", nargs="?", type=Path, default=outputs, help="an outputs tree or cells folder")
     migrate.add_argument("--dry-run", action="store_true", help="say what would move, move nothing")
