@@ -37,8 +37,10 @@ class TaskFormat:
     def load_model(self, init_path: str, task: Task) -> Any:
         import transformers
 
+        from xtask.models.load_report import load
+
         auto = getattr(transformers, self.auto_model)
-        return auto.from_pretrained(init_path, **self.head_kwargs(task))
+        return load(auto, init_path, **self.head_kwargs(task))  # a fresh head: one line, not transformers' table
 
     def head_kwargs(self, task: Task) -> Dict[str, Any]:
         return {

@@ -1,0 +1,38 @@
+"""Loading an encoder with a new task head: transformers' load-report table (UNEXPECTED /
+MISSING keys) is one summarised line when the differences are the expected ones (a fresh head,
+a dropped pretraining head), and stays loud when an encoder weight is missing."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+
+def test_a_fresh_head_is_one_line_and_a_missing_encoder_weight_stays_loud(shared_cache: Path, tmp_path: Path,
+                                                                          caplog, capfd) -> None:
+    from transformers import AutoModelForMaskedLM, AutoModelForSequenceClassification, AutoTokenizer
+
+    from xtask.config import TinyArchitecture
+    from xtask.models.load_report import load
+    from xtask.models.tiny import ensure_tiny_model
+
+    folder = str(ensure_tiny_model(TinyArchitecture(), shared_cache))
+    with caplog.at_level(logging.INFO, logger="xtask.models.load_report"):
+        load(AutoModelForSequenceClassification, folder, num_labels=3)
+    printed = capfd.readouterr()
+    assert "LOAD REPORT" not in printed.err + printed.out + caplog.text
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "xtask.models.load_report"]
+    assert "fresh classifier.* (4); dropped lm_head.* (5) (expected: the task head is new)" in line
+    caplog.clear()
+
+    # An encoder weight missing from the checkpoint: a real problem, loud.
+    model = AutoModelForMaskedLM.from_pretrained(folder)
+    state = {k: v for k, v in model.state_dict().items() if "layer.0.attention.self.query.weight" not in k}
+    model.save_pretrained(tmp_path / "broken", state_dict=state)
+    AutoTokenizer.from_pretrained(folder).save_pretrained(tmp_path / "broken")
+    with caplog.at_level(logging.INFO):
+        load(AutoModelForSequenceClassification, str(tmp_path / "broken"), num_labels=3)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert any("unexpected differences in the encoder: roberta.encoder.layer.0.attention.self.query.weight" in w
+               for w in warnings), warnings
+    assert any("LOAD REPORT" in w for w in warnings) or "LOAD REPORT" in capfd.readouterr().err
