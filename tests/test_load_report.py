@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import pytest
+
 
 def test_a_fresh_head_is_one_line_and_a_missing_encoder_weight_stays_loud(shared_cache: Path, tmp_path: Path,
                                                                           caplog, capfd) -> None:
@@ -36,3 +38,17 @@ def test_a_fresh_head_is_one_line_and_a_missing_encoder_weight_stays_loud(shared
     assert any("unexpected differences in the encoder: roberta.encoder.layer.0.attention.self.query.weight" in w
                for w in warnings), warnings
     assert any("LOAD REPORT" in w for w in warnings) or "LOAD REPORT" in capfd.readouterr().err
+
+
+@pytest.mark.slow
+def test_feature_logs_say_what_the_features_are_for(run_cell_with, caplog, tmp_path: Path) -> None:
+    """Dev and evaluation sets are encoded like training sets (with labels); the log names what
+    each is for instead of calling them all 'train'. (A cache of its own: every set is encoded.)"""
+    with caplog.at_level(logging.INFO, logger="xtask.pipeline.features"):
+        run_cell_with("inter=none", "target=xnli", "target.languages=[en,de]", "train.target.max_steps=4",
+                      "train.target.eval_strategy=steps", "train.target.eval_steps=4", "train.target.selection=best",
+                      "train.target.max_eval_examples=20", f"paths.cache={tmp_path / 'cache'}", budget=False)
+    logged = [r.getMessage() for r in caplog.records if r.name == "xtask.pipeline.features"]
+    assert any("(English dev set, for checkpoint selection, 20 rows)" in m for m in logged), logged
+    assert any("(training set, " in m for m in logged) and any("(dev de, for evaluation, 20 rows)" in m for m in logged)
+    assert not any("(train," in m for m in logged)

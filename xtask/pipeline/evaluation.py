@@ -15,6 +15,7 @@ from tqdm.auto import tqdm
 
 from xtask.atomic import write_text_atomic
 from xtask.pipeline.chance import chance
+from xtask.pipeline.features import role as feature_role
 from xtask.pipeline.formats import format_for
 from xtask.scoring.files import write_labels
 from xtask.store.records import LanguageScore, TargetScores
@@ -52,7 +53,8 @@ def evaluate_languages(
         raw = cap_examples(data[lang], hp.max_eval_examples, seed)
         if len(raw) < len(data[lang]):
             sampled[lang] = len(data[lang])
-        prediction = fmt.predict(result.trainer, task, raw, hp, lang)
+        with feature_role(f"{split} {lang}, for evaluation"):
+            prediction = fmt.predict(result.trainer, task, raw, hp, lang)
         name = f"test-{lang}.{task.suffix}"  # XTREME names every evaluation file test-LANG
         write_text_atomic(cell_dir / "predictions" / task.name / name, write_labels(task.submission, prediction.predicted))
         if prediction.scores is None:
