@@ -272,3 +272,47 @@ def test_failures_are_told_apart_input_from_environment() -> None:
     assert failures.kind_of_record(None, "RuntimeError: file write failed (the disk holding /x is full: 9 bytes free)") == "environment"
     assert failures.kind_of_record(None, "ValueError: bad") == "input"
     assert failures.kind_of_record("input", "No space left") == "input"  # what was recorded wins
+
+
+# --------------------------------------------------------------------------- more bad inputs, as a new user gives them
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_field(tmp_path: Path) -> None:
+    """Files saved by spreadsheet programs start with a UTF-8 BOM: the TSV header's first column
+    was '\\ufeffsentence1' ('no column sentence1') and JSON 'Unexpected UTF-8 BOM'."""
+    from xtask.data import parsers
+    from xtask.tasks import get_task
+
+    (tmp_path / "bom.tsv").write_bytes("\ufeffsentence1\tsentence2\tlabel\nA\tB\tentailment\n".encode("utf-8"))
+    rows, labelled = parsers.tsv(tmp_path / "bom.tsv", get_task("xnli"),
+                                 {"columns": {"text_a": "sentence1", "text_b": "sentence2", "label": "label"}})
+    assert rows[0]["text_a"] == "A" and labelled
+    (tmp_path / "bom.json").write_bytes('\ufeff{"data": [{"title": "t", "paragraphs": [{"context": "c d", "qas": '
+                                        '[{"id": "1", "question": "q", "answers": [{"text": "d", "answer_start": 2}]}]}]}]}'
+                                        .encode("utf-8"))
+    assert parsers.squad_json(tmp_path / "bom.json", get_task("xquad"), {})[0][0]["id"] == "1"
+
+
+def test_a_header_line_in_a_headerless_format_says_so(tmp_path: Path) -> None:
+    from xtask.data import parsers
+    from xtask.data.readers import MalformedDataError
+    from xtask.tasks import get_task
+
+    (tmp_path / "dev-en.tsv").write_text("sentence1\tsentence2\tlabel\nA\tB\tentailment\n")
+    with pytest.raises(MalformedDataError, match=r"dev-en.tsv:1: unknown label 'label'.*line 1 looks like a header: "
+                                                 r"this format has none; use format tsv"):
+        parsers.pair_tsv(tmp_path / "dev-en.tsv", get_task("xnli"), {})
+
+
+@pytest.mark.parametrize("args, message", [
+    (["plan", "+sweep=papr"], "error: In 'config': Could not find 'sweep/papr' Available options in 'sweep': demo"),
+    (["plan", "inter=MNLI"], "Available options in 'inter': anli_plus"),
+    (["plan", "--costs", "/nonexistent/costs.yaml"], "error: --costs /nonexistent/costs.yaml: no such file"),
+    (["matrix", "/nonexistent/outputs"], "error: /nonexistent/outputs does not exist"),
+    (["aggregate", "{tmp}", "--compare", "papr"], "error: --compare papr: neither 'paper' nor a CSV file"),
+])
+def test_typos_on_the_command_line_are_one_clear_error(tmp_path: Path, args: list, message: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "xtask.cli", *[a.format(tmp=tmp_path) for a in args]], cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode in (1, 2) and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert message in done.stderr

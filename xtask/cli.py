@@ -35,6 +35,11 @@ def _collect(args: argparse.Namespace):
             print(f"error: {err}", file=sys.stderr)
             return None
         return long, notes, f"W&B group {args.wandb_group!r} of {args.wandb_project}"
+    missing = [str(path) for path in args.paths if not Path(path).exists()]
+    if missing:
+        print(f"error: {', '.join(missing)} does not exist (give cell folders, cells folders, sweep folders or an "
+              "outputs tree)", file=sys.stderr)
+        return None
     long, notes = collect.load_long(args.paths, borrow=not args.no_borrow)
     if long.empty:
         print(f"no cells found below {', '.join(map(str, args.paths))} (looked for cell folders, cells folders and "
@@ -62,6 +67,10 @@ def _matrix(args: argparse.Namespace) -> int:
 def _aggregate(args: argparse.Namespace) -> int:
     from xtask.report import aggregate
 
+    if args.compare not in (None, "paper") and not Path(args.compare).is_file():
+        print(f"error: --compare {args.compare}: neither 'paper' nor a CSV file (the layout of "
+              "xtask/resources/paper/phang2020.csv)", file=sys.stderr)
+        return 2
     found = _collect(args)
     if found is None:
         return 1
@@ -101,10 +110,22 @@ def _plan(args: argparse.Namespace) -> int:
     from xtask.config import ConfigError
     from xtask.ops.plan import check_data, load_costs, plan, summarize
 
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    if args.costs is not None and not args.costs.is_file():
+        print(f"error: --costs {args.costs}: no such file (`xtask costs CELLS --out FILE` writes one; the default "
+              "is conf/costs.yaml)", file=sys.stderr)
+        return 2
     try:
         cells = plan(args.overrides)
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
+        return 2
+    except (HydraException, OmegaConfBaseException) as err:  # an unknown option, a typo in a group name
+        lines = [line for line in str(err).splitlines() if line.strip() and "provider=" not in line
+                 and "Config search path" not in line]
+        print(f"error: {' '.join(line.strip() for line in lines[:60])}", file=sys.stderr)
         return 2
     if not cells:
         print("no cells: nothing to plan", file=sys.stderr)
@@ -128,7 +149,8 @@ def _plan(args: argparse.Namespace) -> int:
         return f"{value:.1f}" if value >= 10 or value == 0 else f"{value:.3g}"
 
     costs = args.costs or "conf/costs.yaml"
-    basis = {"paid": "GPU time paid, all attempts and lost work included"}.get(
+    basis = {"paid": "GPU time paid, all attempts and lost work included",
+             "prior": "a rough prior for XLM-R Large on one A100, not measured here"}.get(
         str(load_costs(args.costs).get("basis", "")), "as the file gives them")
     if hours is None:
         print(f"estimated GPU-hours:     none: {costs} has no costs for model(s) {', '.join(summary['unpriced'])} "

@@ -82,7 +82,7 @@ def _open_text(path: Path) -> Iterator[io.TextIOBase]:
             except KeyError:
                 names = [n for n in zf.namelist() if not n.endswith("/")]
                 raise MalformedDataError(f"{archive} has no member {member!r}; it has: {', '.join(names[:20])}") from None
-            with raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as handle:
+            with raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as handle:
                 yield handle
         return
     opener: Callable[..., Any] = open
@@ -90,7 +90,7 @@ def _open_text(path: Path) -> Iterator[io.TextIOBase]:
         opener = gzip.open
     elif text.endswith(".bz2"):
         opener = bz2.open
-    with opener(path, "rt", encoding="utf-8", newline="") as handle:
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:  # a BOM is not text
         yield handle
 
 
@@ -175,7 +175,11 @@ class Labels:
         text = str(raw).strip()
         text = self.aliases.get(text, text)
         if text not in self.index:
-            raise MalformedDataError(f"{where}: unknown label {raw!r}; valid labels: {', '.join(self.labels)}")
+            hint = ""
+            if where.endswith(":1") and text.lower() in ("label", "gold_label", "labels", "class", "y"):
+                hint = (" (line 1 looks like a header: this format has none; use format tsv with "
+                        "columns: {text_a: NAME, text_b: NAME, label: NAME})")
+            raise MalformedDataError(f"{where}: unknown label {raw!r}; valid labels: {', '.join(self.labels)}{hint}")
         return self.index[text]
 
 
