@@ -218,3 +218,15 @@ def test_status_shows_what_kind_of_failure_and_no_false_counts(tmp_path: Path, c
     assert "[input: skipped by relaunches until its inputs change" in rows[bad.name]
     assert rows[damaged.name].split()[1:3] == ["damaged", "?"]
     assert "running elsewhere" not in rows[busy_then_done.name]
+
+
+def test_a_dev_evaluation_writes_dev_files_that_score_reads(run_cell_with, capsys) -> None:
+    """A cell evaluated on its dev split names its files dev-LANG (test-LANG would pass them off
+    as test predictions, e.g. into a submission); xtask score reads them as they are."""
+    outcome = run_cell_with("inter=none", "target=xnli", "target.languages=[en,de]")
+    folder = outcome.folder
+    assert sorted(p.name for p in (folder / "predictions" / "xnli").iterdir()) == ["dev-de.tsv", "dev-en.tsv"]
+    assert xtask_main(["score", "--predictions", str(folder / "predictions"), "--labels", str(folder / "labels"),
+                       "--partial"]) == 0
+    printed = capsys.readouterr().out
+    assert f"{outcome.results.scores.per_language['de'].metrics['accuracy']:.2f}" in printed

@@ -389,7 +389,7 @@ def test_same_seed_same_numbers(run_cell_with, tmp_path: Path) -> None:
                           f"paths.cache={tmp_path / name / 'cache'}", outputs=tmp_path / name) for name in ("a", "b")]
     assert runs[0].results.scores == runs[1].results.scores
     for lang in ("en", "de"):
-        name = f"predictions/xnli/test-{lang}.tsv"
+        name = f"predictions/xnli/dev-{lang}.tsv"
         assert (runs[0].folder / name).read_text() == (runs[1].folder / name).read_text()
 
 

@@ -1,7 +1,8 @@
 """Zero-shot evaluation of a phase-2 model on every language of its target task.
 
-Writes predictions and gold labels in XTREME's submission layout (``TASK/test-LANG.tsv``), so
-the scorer can rescore a finished cell, and returns per-language metrics and their average.
+Writes predictions and gold labels in XTREME's submission layout (``TASK/test-LANG.tsv``; a dev
+split's files are ``TASK/dev-LANG.tsv``, so they are never taken for test predictions), so the
+scorer can rescore a finished cell, and returns per-language metrics and their average.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def evaluate_languages(
             sampled[lang] = len(data[lang])
         with feature_role(f"{split} {lang}, for evaluation"):
             prediction = fmt.predict(result.trainer, task, raw, hp, lang)
-        name = f"test-{lang}.{task.suffix}"  # XTREME names every evaluation file test-LANG
+        name = f"{split}-{lang}.{task.suffix}"  # XTREME's layout, named by the split it holds (test-LANG, dev-LANG)
         write_text_atomic(cell_dir / "predictions" / task.name / name, write_labels(task.submission, prediction.predicted))
         if prediction.scores is None:
             unlabelled.append(lang)

@@ -157,7 +157,7 @@ def score_retrieval(
             predicted, gold = _tatoeba(encoder, bitext)
         else:
             predicted, gold = _bucc(encoder, bitext, bucc_threshold(encoder, task, ctx, lang))
-        name = f"test-{lang}.{task.suffix}"
+        name = f"{split}-{lang}.{task.suffix}"  # test-LANG as XTREME's layout; dev-LANG for a dev split
         write_text_atomic(cell_dir / "predictions" / task.name / name, write_labels(task.submission, predicted))
         if gold is None:
             unlabelled.append(lang)

@@ -154,8 +154,9 @@ def score_task(task: str, predictions_dir: Path, labels_dir: Path, partial: bool
     spec = TASKS[task]
     per_metric: Dict[str, Dict[str, float]] = {}
     missing: List[str] = []
+    split = split_of_folder(Path(predictions_dir), Path(labels_dir), spec.suffix)
     for lang in spec.languages:
-        name = f"test-{lang}.{spec.suffix}"
+        name = f"{split}-{lang}.{spec.suffix}"
         prediction_file, label_file = Path(predictions_dir) / name, Path(labels_dir) / name
         has_prediction, has_label = prediction_file.exists(), label_file.exists()
         if not (has_prediction and has_label):
@@ -171,7 +172,7 @@ def score_task(task: str, predictions_dir: Path, labels_dir: Path, partial: bool
             per_metric.setdefault(metric, {})[lang] = value
     if not per_metric:
         raise ScoringError(
-            f"task folders {predictions_dir} and {labels_dir} hold no pair of test-LANG.{spec.suffix} files "
+            f"task folders {predictions_dir} and {labels_dir} hold no pair of {split}-LANG.{spec.suffix} files "
             f"for any {task} language ({', '.join(spec.languages)})"
         )
     result: Dict[str, Any] = dict(per_metric)
@@ -181,6 +182,18 @@ def score_task(task: str, predictions_dir: Path, labels_dir: Path, partial: bool
     result["partial"] = bool(missing)
     result["missing_languages"] = missing
     return result
+
+
+SPLITS = ("test", "dev")  # file prefixes: XTREME's test-LANG, and dev-LANG for a cell evaluated on dev
+
+
+def split_of_folder(predictions_dir: Path, labels_dir: Path, suffix: str) -> str:
+    """The split a task folder's files are named by: ``test`` (XTREME's submission layout) unless
+    the folders hold only ``dev-LANG`` files (a cell evaluated on its dev split)."""
+    for split in SPLITS:
+        if any(next(Path(folder).glob(f"{split}-*.{suffix}"), None) is not None for folder in (predictions_dir, labels_dir)):
+            return split
+    return "test"
 
 
 def _task_folders(root: Path, role: str, names: Sequence[str]) -> List[str]:
@@ -211,11 +224,11 @@ def unknown_entries(root: Path, benchmark: str) -> List[str]:
         if entry.name not in members:
             continue  # another benchmark's task: score_folders says so
         spec = TASKS[entry.name]
-        expected = {f"test-{lang}.{spec.suffix}" for lang in spec.languages}
+        expected = {f"{split}-{lang}.{spec.suffix}" for lang in spec.languages for split in SPLITS}
         for file in sorted(entry.iterdir()):
             if file.name not in expected and not file.name.startswith("."):
-                out.append(f"{file}: not a {entry.name} file (expected test-LANG.{spec.suffix}, LANG one of "
-                           f"{', '.join(spec.languages)})")
+                out.append(f"{file}: not a {entry.name} file (expected test-LANG.{spec.suffix} or dev-LANG.{spec.suffix}, "
+                           f"LANG one of {', '.join(spec.languages)})")
     return out
 
 
