@@ -24,7 +24,7 @@ def test_a_fresh_head_is_one_line_and_a_missing_encoder_weight_stays_loud(shared
     printed = capfd.readouterr()
     assert "LOAD REPORT" not in printed.err + printed.out + caplog.text
     (line,) = [r.getMessage() for r in caplog.records if r.name == "xtask.models.load_report"]
-    assert "fresh classifier.* (4); dropped lm_head.* (5) (expected: the task head is new)" in line
+    assert "fresh classifier.* (4); dropped lm_head.* (5) (expected: heads and poolers, not the encoder)" in line
     caplog.clear()
 
     # An encoder weight missing from the checkpoint: a real problem, loud.
@@ -38,6 +38,14 @@ def test_a_fresh_head_is_one_line_and_a_missing_encoder_weight_stays_loud(shared
     assert any("unexpected differences in the encoder: roberta.encoder.layer.0.attention.self.query.weight" in w
                for w in warnings), warnings
     assert any("LOAD REPORT" in w for w in warnings) or "LOAD REPORT" in capfd.readouterr().err
+    caplog.clear()
+    # The same weight missing for a bare encoder (AutoModel, as retrieval loads it): loud too.
+    from transformers import AutoModel
+
+    with caplog.at_level(logging.INFO):
+        load(AutoModel, str(tmp_path / "broken"), add_pooling_layer=False)
+    assert any("unexpected differences in the encoder: encoder.layer.0.attention.self.query.weight" in r.getMessage()
+               for r in caplog.records if r.levelno >= logging.WARNING), caplog.text
 
 
 @pytest.mark.slow

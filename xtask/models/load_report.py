@@ -63,9 +63,14 @@ def _groups(keys: List[str]) -> str:
 def sort_keys(model: Any, info: dict) -> Tuple[List[str], List[str], List[str]]:
     """(fresh, dropped, unexpected problems) of a load: the head keys, and what is not a head's."""
     prefix = f"{getattr(model, 'base_model_prefix', '')}."
+    base = getattr(model, "base_model", model)
+    # The encoder's own parts (embeddings, encoder ...), not its pooler: a key whose first part,
+    # after the base model's prefix, is one of them is the encoder's.
+    parts = {name for name, _ in base.named_children()} - {"pooler"}
 
     def in_encoder(key: str) -> bool:
-        return bool(prefix.strip(".")) and key.startswith(prefix) and ".pooler." not in key
+        rest = key[len(prefix):] if prefix != "." and key.startswith(prefix) else key
+        return rest.split(".", 1)[0] in parts
 
     missing, unexpected = list(info.get("missing_keys") or []), list(info.get("unexpected_keys") or [])
     problems = [k for k in missing if in_encoder(k)] + [k for k in unexpected if in_encoder(k)]
@@ -77,6 +82,12 @@ def sort_keys(model: Any, info: dict) -> Tuple[List[str], List[str], List[str]]:
 
 def load(auto: Any, path: str, **kwargs: Any) -> Any:
     """``auto.from_pretrained(path, **kwargs)`` with its load report summarised (see the module)."""
+    return load_with_info(auto, path, **kwargs)[0]
+
+
+def load_with_info(auto: Any, path: str, **kwargs: Any) -> Tuple[Any, dict]:
+    """(model, loading info) as ``from_pretrained(..., output_loading_info=True)``, the report summarised."""
+    kwargs.pop("output_loading_info", None)
     with _held() as hold:
         model, info = auto.from_pretrained(path, output_loading_info=True, **kwargs)
     fresh, dropped, problems = sort_keys(model, info)
@@ -87,5 +98,6 @@ def load(auto: Any, path: str, **kwargs: Any) -> Any:
                     ", ".join(problems[:20]) + (f" ... ({len(problems)} in all)" if len(problems) > 20 else ""))
     elif fresh or dropped:
         parts = ([f"fresh {_groups(fresh)}"] if fresh else []) + ([f"dropped {_groups(dropped)}"] if dropped else [])
-        log.info("loaded %s from %s: %s (expected: the task head is new)", type(model).__name__, path, "; ".join(parts))
-    return model
+        log.info("loaded %s from %s: %s (expected: heads and poolers, not the encoder)", type(model).__name__, path,
+                 "; ".join(parts))
+    return model, info

@@ -48,7 +48,9 @@ class Encoder:
         from xtask.models.families import family_at
 
         self.tokenizer = AutoTokenizer.from_pretrained(init_from)
-        self.model = AutoModel.from_pretrained(init_from, **family_at(init_from).encoder_kwargs(pooler=False)).eval()
+        from xtask.models.load_report import load
+
+        self.model = load(AutoModel, init_from, **family_at(init_from).encoder_kwargs(pooler=False)).eval()
         layers = self.model.config.num_hidden_layers
         if not -layers - 1 <= layer <= layers:
             raise ValueError(f"model.retrieval_layer={layer} but the model has {layers} layers (0 = embeddings)")
