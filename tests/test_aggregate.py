@@ -300,6 +300,7 @@ def test_cli_prints_matrix_and_best_and_exit_codes(full: Path, tmp_path: Path, c
     assert (full / "transfer_matrix.md").is_file() and (full / "delta_heatmap.png").is_file()
     # The report files in the cells folder are not mistaken for cells on the next run.
     assert xtask_main(["aggregate", str(full)]) == 0
+    (tmp_path / "nothing").mkdir()  # a folder without cells (a missing one: "does not exist", test_bad_inputs.py)
     assert xtask_main(["aggregate", str(tmp_path / "nothing")]) == 1
     assert "no cells found" in capsys.readouterr().err
 
@@ -388,6 +389,7 @@ def test_outputs_root_and_multirun_folders_find_cells(tmp_path: Path, capsys) ->
     for path in (outputs, outputs / "multirun", sweep, outputs / "cells"):
         assert xtask_main(["matrix", str(path)]) == 0, path
         assert "| none | 50.0 (n=1) |" in capsys.readouterr().out
+    (tmp_path / "empty").mkdir()
     assert xtask_main(["matrix", str(tmp_path / "empty")]) == 1
     assert "looked for cell folders" in capsys.readouterr().err
 
