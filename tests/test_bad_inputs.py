@@ -316,3 +316,22 @@ def test_typos_on_the_command_line_are_one_clear_error(tmp_path: Path, args: lis
                           capture_output=True, text=True, timeout=300)
     assert done.returncode in (1, 2) and "Traceback" not in done.stderr, done.stderr[-2000:]
     assert message in done.stderr
+
+
+@pytest.mark.slow
+def test_a_hub_dataset_that_cannot_be_fetched_offline_is_an_environment_failure(tmp_path: Path) -> None:
+    """data=hub, offline, nothing downloaded: each split is one line naming the dataset and how
+    to get it; the cell is an environment failure, which the next plain launch tries again."""
+    from xtask.store import cells as store
+
+    env = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")}
+    args = ("data=hub", "target.languages=[en]", f"paths.outputs={tmp_path}")
+    first = _launch(*args, env=env)
+    assert first.returncode == 1 and "Traceback" not in first.stderr, first.stderr[-3000:]
+    problems = [line for line in first.stderr.splitlines() if line.startswith("  - ")]
+    assert problems and all("is not downloaded here and the Hub cannot be reached" in p for p in problems), problems
+    assert any("facebook/xnli" in p for p in problems)
+    (folder,) = (tmp_path / "cells").iterdir()
+    assert store.view(folder).failure == "environment"
+    second = _launch(*args, env=env)
+    assert "failed before" not in second.stderr and store.view(folder).status.attempts == 2

@@ -213,6 +213,12 @@ class DataContext:
         except Exception as err:  # datasets raises many kinds (scripts, network, missing config/split)
             reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             hint = HOW_TO_GET[DataSource.hub]
+            if any(words in f"{type(err).__name__}: {err}" for words in ("Couldn't reach", "OfflineModeIsEnabled",
+                                                                        "ConnectionError")):
+                hint = (f"{path} is not downloaded here and the Hub cannot be reached (no network, or HF_HUB_OFFLINE=1): "
+                        "run once where there is network with the same HF_HOME (the download is cached there and "
+                        "shared by every job), or point data.hub_mirror at a local copy; a plain relaunch retries the "
+                        "cell (an environment failure)")
             if "scripts are no longer supported" in str(err):
                 hint = ("this Hub repo holds a loading script, which datasets >= 4 does not run: point "
                         f"data.hub.{task}.path at a script-free (parquet) copy, or data.hub.{task}.revision at "
