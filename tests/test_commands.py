@@ -14,7 +14,6 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 
 from conftest import REPO
 from xtask.cli import main as xtask_main
