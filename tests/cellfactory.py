@@ -84,7 +84,7 @@ def read_spec(folder: Path) -> CellSpec:
 
 
 def _group(cell_inputs: Mapping, inter_inputs: Optional[Mapping]) -> str:
-    """As xtask.plan.identity.group_of: the cell's and its encoder's inputs without the seed."""
+    """As xtask.plan.identity.keys gives the group: the cell's and its encoder's inputs without the seed."""
     cell = {k: v for k, v in cell_inputs.items() if k not in ("seed", "start")}
     start = {k: v for k, v in inter_inputs.items() if k != "seed"} if inter_inputs else cell_inputs.get("start")
     return identity.digest({"cell": cell, "start": start})

@@ -303,6 +303,7 @@ def test_cli_prints_matrix_and_best_and_exit_codes(full: Path, tmp_path: Path, c
     assert (full / "transfer_matrix.md").is_file() and (full / "delta_heatmap.png").is_file()
     # The report files in the cells folder are not mistaken for cells on the next run.
     assert xtask_main(["aggregate", str(full)]) == 0
+    (tmp_path / "nothing").mkdir()  # a folder without cells (a missing one: "does not exist", test_bad_inputs.py)
     assert xtask_main(["aggregate", str(tmp_path / "nothing")]) == 1
     assert "no cells found" in capsys.readouterr().err
 
@@ -392,6 +393,7 @@ def test_outputs_root_and_multirun_folders_find_cells(tmp_path: Path, capsys) ->
     for path in (outputs, outputs / "multirun", sweep, outputs / "cells"):
         assert xtask_main(["matrix", str(path)]) == 0, path
         assert "| none | 50.0 (n=1) |" in capsys.readouterr().out
+    (tmp_path / "empty").mkdir()
     assert xtask_main(["matrix", str(tmp_path / "empty")]) == 1
     assert "looked for cell folders" in capsys.readouterr().err
 
@@ -510,7 +512,7 @@ def test_multirun_end_prints_and_writes_the_report(sweep: Path, capsys) -> None:
     table = out[out.index("| inter \\ target | xnli |"):].splitlines()
     assert table[2].startswith("| none | 40.0 (n=1) |") and table[3].startswith("| mnli | 50.0 (n=1; 1 pending) |")
     assert "anli_plus+mlm0.25 | failed" in out
-    assert "did not finish (failed)" in captured.err
+    assert "2 cell(s) did not finish (1 failed, 1 pending)" in captured.err
     for name in ("cells_long.csv", "delta_heatmap.png", "report.md", "transfer_matrix.tex"):
         assert (sweep / name).is_file()
 

@@ -38,10 +38,12 @@ def test_cell_reports_a_metric_per_language(run_cell_with) -> None:
     assert spec.seed == 3 and spec.inter == "none" and spec.config["seed"] == 3 and spec.key in folder.name
     assert {"target_s", "eval_s", "total_s"} <= set(outcome.results.timings)
     assert outcome.results.environment["torch"] == torch.__version__
-    # Predictions and gold labels in XTREME's layout, one label per line.
+    # Predictions and gold labels in XTREME's layout, one label per line, named by their split
+    # (dev-LANG: the cell is evaluated on the dev split; test-LANG files are test predictions).
+    assert not list(folder.glob("predictions/xnli/test-*"))
     for lang in MINI_LANGUAGES:
-        predicted = (folder / "predictions" / "xnli" / f"test-{lang}.tsv").read_text().splitlines()
-        gold = (folder / "labels" / "xnli" / f"test-{lang}.tsv").read_text().splitlines()
+        predicted = (folder / "predictions" / "xnli" / f"dev-{lang}.tsv").read_text().splitlines()
+        gold = (folder / "labels" / "xnli" / f"dev-{lang}.tsv").read_text().splitlines()
         assert len(predicted) == len(gold) == 24
         assert set(predicted) <= set(NLI_LABELS) and set(gold) <= set(NLI_LABELS)
         accuracy = 100 * sum(p == g for p, g in zip(predicted, gold)) / len(gold)

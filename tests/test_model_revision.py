@@ -73,5 +73,5 @@ def test_an_uncached_revision_offline_says_how_to_get_it(hub_cache: Path, compos
 
     plan = plan_cell(compose("inter=none", "target=tatoeba", f"model.pretrained={REPO_ID}", "model.revision=v9",
                              "model.name=hubtiny")).plan
-    with pytest.raises(ModelUnavailable, match="v9.*huggingface-cli download"):
+    with pytest.raises(ModelUnavailable, match="v9.*hf download"):
         pretrained_path(plan.model, plan.run.cache)

@@ -83,5 +83,5 @@ def test_preempted_cell_resumes_to_the_uninterrupted_result(compose, tmp_path, m
     # (train_loss is not compared: after a resume the Trainer averages it over the resumed steps only.)
     ref_dir = Path(str(reference.folder))
     for lang in ("en", "de"):
-        name = f"predictions/xnli/test-{lang}.tsv"
+        name = f"predictions/xnli/dev-{lang}.tsv"
         assert (folder / name).read_text() == (ref_dir / name).read_text(), lang

@@ -58,7 +58,7 @@ def test_a_failed_cell_is_shown_in_the_matrix_of_its_own_sweep(tmp_path: Path, s
     table = out[out.index("| inter \\ target | xnli |"):].splitlines()
     assert table[2].startswith("| none | ") and "(n=1" in table[2]
     assert table[3].startswith("| ccg | failed |")
-    assert "did not finish (failed)" in proc.stderr
+    assert "1 cell(s) did not finish (1 failed)" in proc.stderr
     (sweep,) = (tmp_path / "multirun").glob("*_adhoc")
     assert (sweep / "report.md").is_file() and "| ccg | failed |" in (sweep / "transfer_matrix.md").read_text()
 

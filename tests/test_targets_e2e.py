@@ -29,8 +29,8 @@ def test_target_cell_and_rescoring(run_cell_with, target: str) -> None:
     folder = Path(str(results.folder))
     suffix = spec.suffix
     for lang in expected_languages:
-        assert (folder / "predictions" / target / f"test-{lang}.{suffix}").is_file()
-        assert (folder / "labels" / target / f"test-{lang}.{suffix}").is_file()
+        assert (folder / "predictions" / target / f"{split_of(target)}-{lang}.{suffix}").is_file()
+        assert (folder / "labels" / target / f"{split_of(target)}-{lang}.{suffix}").is_file()
     benchmark = "xtreme" if target in BENCHMARKS["xtreme"] else "xtreme_r"
     _, detailed = score_folders(folder / "predictions", folder / "labels", benchmark=benchmark)
     assert detailed[target]["avg_metric"] == pytest.approx(scores.average, abs=1e-4)

@@ -9,6 +9,7 @@
     xtask bench model=xlmr_large target=xquad # steps/s, examples/s, peak memory of one phase here
     xtask submission CELL... --out sub/      # one cell per target -> XTREME's submission folder
     xtask status outputs/multirun/<sweep>     # state of every cell; exit 1 if any failed
+    xtask prune outputs [--failed] [--apply]  # remove failures a finished rerun superseded (dry run by default)
     xtask sync outputs/wandb                  # upload offline W&B runs later
 """
 
@@ -34,6 +35,11 @@ def _collect(args: argparse.Namespace):
             print(f"error: {err}", file=sys.stderr)
             return None
         return long, notes, f"W&B group {args.wandb_group!r} of {args.wandb_project}"
+    missing = [str(path) for path in args.paths if not Path(path).exists()]
+    if missing:
+        print(f"error: {', '.join(missing)} does not exist (give cell folders, cells folders, sweep folders or an "
+              "outputs tree)", file=sys.stderr)
+        return None
     long, notes = collect.load_long(args.paths, borrow=not args.no_borrow)
     if long.empty:
         print(f"no cells found below {', '.join(map(str, args.paths))} (looked for cell folders, cells folders and "
@@ -61,6 +67,10 @@ def _matrix(args: argparse.Namespace) -> int:
 def _aggregate(args: argparse.Namespace) -> int:
     from xtask.report import aggregate
 
+    if args.compare not in (None, "paper") and not Path(args.compare).is_file():
+        print(f"error: --compare {args.compare}: neither 'paper' nor a CSV file (the layout of "
+              "xtask/resources/paper/phang2020.csv)", file=sys.stderr)
+        return 2
     found = _collect(args)
     if found is None:
         return 1
@@ -97,7 +107,8 @@ def _score(args: argparse.Namespace) -> int:
     from xtask.scoring.xtreme import format_scores, score_folders
 
     try:
-        overall, detailed = score_folders(args.predictions, args.labels, args.benchmark, args.partial)
+        overall, detailed = score_folders(args.predictions, args.labels, args.benchmark, args.partial,
+                                          args.ignore_unknown)
     except ScoringError as err:
         message = " ".join(str(err).splitlines())  # one line, whatever the file names hold
         print(f"error: {message}", file=sys.stderr)
@@ -128,10 +139,22 @@ def _plan(args: argparse.Namespace) -> int:
     from xtask.config import ConfigError
     from xtask.ops.plan import check_data, load_costs, plan, summarize
 
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    if args.costs is not None and not args.costs.is_file():
+        print(f"error: --costs {args.costs}: no such file (`xtask costs CELLS --out FILE` writes one; the default "
+              "is conf/costs.yaml)", file=sys.stderr)
+        return 2
     try:
         cells = plan(args.overrides)
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
+        return 2
+    except (HydraException, OmegaConfBaseException) as err:  # an unknown option, a typo in a group name
+        lines = [line for line in str(err).splitlines() if line.strip() and "provider=" not in line
+                 and "Config search path" not in line]
+        print(f"error: {' '.join(line.strip() for line in lines[:60])}", file=sys.stderr)
         return 2
     if not cells:
         print("no cells: nothing to plan", file=sys.stderr)
@@ -167,20 +190,25 @@ def _plan(args: argparse.Namespace) -> int:
         return f"{value:.1f}" if value >= 10 or value == 0 else f"{value:.3g}"
 
     costs = args.costs or "conf/costs.yaml"
+    basis = {"paid": "GPU time paid, all attempts and lost work included",
+             "prior": "a rough prior for XLM-R Large on one A100, not measured here"}.get(
+        str(load_costs(args.costs).get("basis", "")), "as the file gives them")
     if hours is None:
         print(f"estimated GPU-hours:     none: {costs} has no costs for model(s) {', '.join(summary['unpriced'])} "
               f"(it prices {', '.join(summary['priced_models']) or 'no model'}); measure a pilot with "
               "`xtask costs CELLS --model NAME --out FILE` and pass --costs FILE")
     else:
         print(f"estimated GPU-hours:     {h(hours['total'])} = {h(hours['intermediate'])} intermediate + "
-              f"{h(hours['target'])} target (costs: {costs})")
+              f"{h(hours['target'])} target (costs: {costs}: {basis})")
     if args.pilot:
         print()
         print(_pilot_seeds(args.pilot, args.seeds_needed, sorted({c.target for c in cells}), cells))
     if not args.check_data:
         return 0
     needs, problems = check_data(cells)
-    print(f"data:                    {needs - len(problems)} of {needs} splits read without a problem "
+    # Problems are not splits (one split can have several, a mixture's list none): counted apart.
+    found = f"{len(problems)} problem(s) found" if problems else "all without a problem"
+    print(f"data:                    {needs} split(s) read, {found} "
           "(each target's evaluation languages, English training and selection sets; each intermediate task's "
           "training and dev sets when its encoder is not cached)")
     for problem in problems:
@@ -255,14 +283,22 @@ def _submission(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from xtask.ops.status import ATTENTION, collect, render
+    from xtask.ops.status import collect, render
 
+    if not args.path.exists():
+        print(f"error: {args.path} does not exist (give a sweep folder, a cells folder or an outputs tree; "
+              "XTASK_OUTPUTS moves the default outputs)", file=sys.stderr)
+        return 2
+    if not args.path.is_dir():
+        print(f"error: {args.path} is not a folder (give a sweep folder, a cells folder or an outputs tree)",
+              file=sys.stderr)
+        return 2
     rows = collect(args.path)
     print(render(rows))
     if not rows:
         print(f"no cells found below {args.path}", file=sys.stderr)
         return 1
-    return 1 if any(r.state in ATTENTION for r in rows) else 0
+    return 1 if any(r.needs_attention for r in rows) else 0
 
 
 def _cache(args: argparse.Namespace) -> int:
@@ -272,7 +308,19 @@ def _cache(args: argparse.Namespace) -> int:
     if args.action == "rebuild" and not args.entries:
         print("error: name the entries to rebuild (`xtask cache list` lists them)", file=sys.stderr)
         return 2
+    if args.cache is None:
+        from xtask.ops.paths import configured
+
+        args.cache = configured()["cache"]
+    if not args.cache.is_dir():
+        print(f"error: the cache folder {args.cache} does not exist (paths.cache; XTASK_OUTPUTS or --cache "
+              "points elsewhere)", file=sys.stderr)
+        return 2
     entries = encoders.entries(args.cache)
+    if not entries and args.action != "rebuild":
+        print(f"error: {args.cache} holds no intermediate encoder (no entry under {args.cache / 'intermediate'}): "
+              "nothing to check", file=sys.stderr)
+        return 1
     chosen = [e for e in entries if not args.entries or e.name in args.entries or str(e) in args.entries]
     unknown = [name for name in args.entries if not any(name in (e.name, str(e)) for e in entries)]
     if unknown:
@@ -293,6 +341,25 @@ def _cache(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def _prune(args: argparse.Namespace) -> int:
+    """Remove superseded failures (and with --failed / --stale every failed / stale cell); a dry
+    run unless --apply."""
+    from xtask.store.superseded import prune
+
+    chosen = prune(args.paths, args.failed, args.stale, args.apply)
+    if not chosen:
+        print("nothing to prune (no superseded failure" + (", failed" if args.failed else "")
+              + (", stale" if args.stale else "") + f" cell below {', '.join(map(str, args.paths))})")
+        return 0
+    for item in chosen:
+        done = "removed" if item.removed else (f"kept: {item.skipped}" if item.skipped else "would remove")
+        print(f"{done}: {item.folder} ({item.why})")
+    if not args.apply:
+        print(f"(dry run: {len(chosen)} cell folder(s) would be removed; add --apply to remove them)")
+        return 0
+    return 1 if any(item.skipped for item in chosen) else 0
+
+
 def _migrate(args: argparse.Namespace) -> int:
     from xtask.ops.migrate import migrate
 
@@ -304,18 +371,21 @@ def _migrate(args: argparse.Namespace) -> int:
 def _sync(args: argparse.Namespace) -> int:
     from xtask.tracking import sync
 
-    count = sync(args.paths)
-    print(f"handed {count} offline run(s) to `wandb sync`")
-    return 0 if count else 1
+    result = sync(args.paths)
+    print(result.render())
+    return 0 if result.ok else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from xtask.ops.paths import outputs as default_outputs
     from xtask.tasks.benchmarks import BENCHMARKS
+
+    outputs = default_outputs()  # XTASK_OUTPUTS, as launches use it
 
     parser = argparse.ArgumentParser(prog="xtask", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     matrix = commands.add_parser("matrix", help="print the transfer matrix of cell folders or sweep folders")
-    matrix.add_argument("paths", nargs="*", type=Path, default=[Path("outputs")],
+    matrix.add_argument("paths", nargs="*", type=Path, default=[outputs],
                         help="any folders: cells are found below them (default outputs)")
     matrix.add_argument("--no-borrow", action="store_true", help="do not add baselines from the cell store")
     matrix.add_argument("--benchmark", default="xtreme", choices=sorted(BENCHMARKS), help="whose score is avg (default xtreme)")
@@ -324,7 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
     matrix.set_defaults(handler=_matrix, wandb_group=None)
     agg = commands.add_parser("aggregate", help="full report of cell folders: transfer/delta matrices (csv, md, tex), "
                               "heatmap, best intermediate task per target, per-language tables")
-    agg.add_argument("paths", nargs="*", type=Path, default=[Path("outputs")],
+    agg.add_argument("paths", nargs="*", type=Path, default=[outputs],
                      help="any folders: cell folders, cells folders, sweep folders, a whole outputs tree (default outputs)")
     agg.add_argument("--benchmark", default="xtreme", choices=sorted(BENCHMARKS),
                      help="the benchmark whose targets are the columns and whose score is avg (default xtreme)")
@@ -354,6 +424,8 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--partial", action="store_true",
                        help="skip tasks and languages that have predictions without labels or labels without predictions "
                             "(they are errors otherwise)")
+    score.add_argument("--ignore-unknown", action="store_true",
+                       help="pass over folders and files that name no task or language (they are errors otherwise)")
     score.set_defaults(handler=_score)
     planner = commands.add_parser("plan", help="list the cells a launch would run, without launching")
     planner.add_argument("overrides", nargs="*", help="the overrides you would give launch.py -m")
@@ -377,26 +449,35 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--zip", action="store_true", help="also write OUT.zip")
     sub.set_defaults(handler=_submission)
     coster = commands.add_parser("costs", help="GPU-hours per job measured from finished cells, as a costs file for plan")
-    coster.add_argument("paths", nargs="*", type=Path, default=[Path("outputs/cells")],
+    coster.add_argument("paths", nargs="*", type=Path, default=[outputs / "cells"],
                         help="cell folders, cells parents or Hydra sweep folders (default outputs/cells)")
     coster.add_argument("--model", default=None, help="the model config name to measure (needed when several)")
     coster.add_argument("--out", type=Path, default=None, help="write a costs YAML for `xtask plan --costs`")
     coster.set_defaults(handler=_costs)
     status = commands.add_parser("status", help="state of the cells of a sweep folder or a cells folder")
-    status.add_argument("path", nargs="?", type=Path, default=Path("outputs"),
+    status.add_argument("path", nargs="?", type=Path, default=outputs,
                         help="any folder: a sweep, a cells folder, an outputs tree (default outputs)")
     status.set_defaults(handler=_status)
     cache = commands.add_parser("cache", help="list, verify (checksums) or mark for rebuilding the shared intermediate encoders")
     cache.add_argument("action", choices=["list", "verify", "rebuild"])
     cache.add_argument("entries", nargs="*", help="entry names (default: all; rebuild needs names)")
-    cache.add_argument("--cache", type=Path, default=Path("outputs/cache"), help="paths.cache (default outputs/cache)")
+    cache.add_argument("--cache", type=Path, default=None,
+                       help="the cache folder (default: paths.cache as a launch resolves it: XTASK_OUTPUTS/cache, or "
+                            "outputs/cache, or conf/local's)")
     cache.set_defaults(handler=_cache)
+    pruner = commands.add_parser("prune", help="remove failed cells a finished rerun superseded (--failed: every failed "
+                                 "cell, --stale: every stale one); a dry run unless --apply")
+    pruner.add_argument("paths", nargs="*", type=Path, default=[outputs], help="any folders (default: the outputs tree)")
+    pruner.add_argument("--failed", action="store_true", help="also every failed cell, superseded or not")
+    pruner.add_argument("--stale", action="store_true", help="also every stale cell (computed by an older results version)")
+    pruner.add_argument("--apply", action="store_true", help="remove them (default: only list what would go)")
+    pruner.set_defaults(handler=_prune)
     migrate = commands.add_parser("migrate", help="move cells written by xtask 0.1 (full-config signatures) to their new keys")
-    migrate.add_argument("path", nargs="?", type=Path, default=Path("outputs"), help="an outputs tree or cells folder")
+    migrate.add_argument("path", nargs="?", type=Path, default=outputs, help="an outputs tree or cells folder")
     migrate.add_argument("--dry-run", action="store_true", help="say what would move, move nothing")
     migrate.set_defaults(handler=_migrate)
     syncer = commands.add_parser("sync", help="upload offline W&B runs (needs network and a W&B key)")
-    syncer.add_argument("paths", nargs="*", type=Path, default=[Path("outputs/wandb")])
+    syncer.add_argument("paths", nargs="*", type=Path, default=[outputs / "wandb"])
     syncer.set_defaults(handler=_sync)
     return parser
 
@@ -408,7 +489,22 @@ def main(argv: Optional[List[str]] = None) -> int:
 
         return bench.main(argv[1:])
     args = build_parser().parse_args(argv)
-    return args.handler(args)
+    try:
+        code = args.handler(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return _reader_left()
+    return code
+
+
+def _reader_left() -> int:
+    """The reader of our output left (``xtask status | head``): stop quietly, as ``cat`` does
+    (exit 141 = 128 + SIGPIPE), without the traceback Python would print when it flushes."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 141
 
 
 if __name__ == "__main__":

@@ -288,8 +288,8 @@ class LoggerConfig:
     entity: Optional[str] = None
     # Seconds W&B may take to start before the run falls back to offline.
     init_timeout: float = 60.0
-    # Seconds the one probe of the W&B server (per job) may take; unreachable: offline at once.
-    probe_timeout: float = 5.0
+    # Seconds the one probe of the W&B server (per job) may take in all; unreachable: offline at once.
+    probe_timeout: float = 2.0
     # A self-hosted W&B server; null = the W&B default (or WANDB_BASE_URL).
     base_url: Optional[str] = None
 

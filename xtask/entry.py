@@ -58,9 +58,14 @@ def user_errors() -> tuple:
 
 def run_job(cfg: DictConfig) -> float:
     """Run the configured cell; returns its task score (NaN when it has none: failed, skipped
-    as failed, busy elsewhere, or predictions only)."""
+    as failed, busy elsewhere, or predictions only). A single run that leaves its cell not done
+    exits non-zero with one line saying why (a failure of the environment, a cell skipped as
+    failed before, a cell running elsewhere); Ctrl-C says where the cell stopped."""
     from hydra.core.hydra_config import HydraConfig
 
+    from xtask import failures
+    from xtask.failures import EnvironmentFailure
+    from xtask.models.sources import check_model_available
     from xtask.pipeline.cell import plan_cell, run_cell
     from xtask.pipeline.preemption import Preempted
     from xtask.store import cells as store
@@ -69,28 +74,47 @@ def run_job(cfg: DictConfig) -> float:
     _quiet_libraries()
     multirun = HydraConfig.initialized() and HydraConfig.get().mode.name == "MULTIRUN"
     job_dir = Path(HydraConfig.get().runtime.output_dir) if HydraConfig.initialized() else None
+    planned = None
     try:
         planned = plan_cell(cfg)
+        check_model_available(cfg.model.pretrained, cfg.model.revision, cfg.model.build)
         if job_dir is not None:
             store.write_pointer(job_dir, planned.folder)
         outcome = run_cell(cfg, planned)
-    except (Preempted, KeyboardInterrupt, SystemExit):
+    except (Preempted, SystemExit):
         raise
-    except user_errors() as err:
+    except KeyboardInterrupt:
+        print(f"interrupted: {failures.where_stopped(planned.folder if planned else None)}", file=sys.stderr)
+        raise SystemExit(130) from None
+    except (EnvironmentFailure, *user_errors()) as err:
         if multirun:
             log.error("cell failed: %s", err)
             return math.nan
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(1) from None
     except Exception:
+        recorded = store.view(planned.folder) if planned is not None else None
+        if recorded is not None and recorded.failure == failures.ENVIRONMENT:
+            line = failures.environment_line(planned.folder.name, recorded.status.error or "",
+                                             None if cfg.model.build else cfg.model.pretrained)
+            if multirun:
+                log.error(line)
+                return math.nan
+            print(f"error: {line}", file=sys.stderr)
+            raise SystemExit(1) from None
         if multirun:
             log.exception("cell failed (its status.json keeps the traceback)")
             return math.nan
         raise
     if job_dir is not None:
         store.write_pointer(job_dir, outcome.folder, outcome.action)
-    if outcome.action == "busy" and not multirun:
-        print(f"note: {outcome.message}", file=sys.stderr)
+    if not multirun and outcome.action in ("skipped_failed", "busy"):
+        # A launch that leaves its cell not done says so in its exit status (scripts, CI).
+        line = (f"cell {outcome.folder.name} failed before ({outcome.message}): skipped; retry_failed=true reruns it"
+                if outcome.action == "skipped_failed"
+                else f"{outcome.message}: this launch leaves it not done (on_busy=wait waits for it)")
+        print(f"error: {line}", file=sys.stderr)
+        raise SystemExit(1)
     return math.nan if outcome.score is None else float(outcome.score)
 
 

@@ -13,6 +13,8 @@ from omegaconf import DictConfig
 
 log = logging.getLogger(__name__)
 
+NOT_DONE = ("failed", "damaged", "lost", "running", "interrupted", "pending", "not found")
+
 
 class TransferMatrixOnMultirunEnd(Callback):
     """Before any job starts: every cell's config is checked (a bad value fails the whole sweep
@@ -62,8 +64,11 @@ class TransferMatrixOnMultirunEnd(Callback):
             tracking.log_report(config, sweep_dir, reports)
         except Exception as err:  # W&B is a copy of the files just written: never fail the sweep on it
             log.warning("could not log the report to W&B (%s: %s)", type(err).__name__, err)
-        bad = [state for report in reports for state in report.unfinished_states() if state in ("failed", "damaged", "lost")]
+        # Any requested cell left not done fails the launch (a script or CI must notice): failed
+        # (now or before), damaged, lost, still running elsewhere, interrupted, never started.
+        bad = [state for report in reports for state in report.unfinished_states() if state in NOT_DONE]
         if bad:
-            print(f"\n{len(bad)} cell(s) did not finish ({', '.join(sorted(set(bad)))}): "
-                  f"`xtask status {sweep_dir}` lists them with their errors", file=sys.stderr)
+            counts = ", ".join(f"{bad.count(state)} {state}" for state in sorted(set(bad)))
+            print(f"\n{len(bad)} cell(s) did not finish ({counts}): `xtask status {sweep_dir}` lists them with their errors",
+                  file=sys.stderr)
             sys.exit(1)

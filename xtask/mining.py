@@ -15,13 +15,13 @@ way, in either implementation. Given the same similarity values every decision i
 
 from __future__ import annotations
 
-from typing import Callable, Iterator, List, Optional, Set, Tuple
+from typing import Callable, Iterator, List, Optional, Tuple
 
 import numpy as np
 
+from xtask.mining_common import BLOCK_BYTES, Candidate, block_rows, one_to_one  # noqa: F401  (this module's interface too)
+
 MARGIN_K = 4
-#: Bytes of one float32 similarity block; a scan holds about three blocks at a time.
-BLOCK_BYTES = 256 * 2**20
 #: What ``backend="auto"`` uses. bench/bench_retrieval.py: faiss finds the k-NN means with two
 #: products of its own (one per direction) where numpy reuses the block scan's one, and took
 #: 1.1-1.8x numpy's CPU time at every measured size (n = m = 5k-50k, dims 384 and 1024; 1.15x
@@ -34,12 +34,6 @@ BACKENDS = ("numpy", "faiss", "torch", "auto")
 
 #: ``sim(start, stop)`` returns rows ``start:stop`` of the similarity matrix as float32.
 SimRows = Callable[[int, int], np.ndarray]
-Candidate = Tuple[float, int, int]
-
-
-def block_rows(m: int, budget: int = BLOCK_BYTES) -> int:
-    """Rows per block such that one float32 block of ``rows x m`` similarities fits ``budget`` bytes."""
-    return max(1, budget // (4 * max(m, 1)))
 
 
 def _spans(n: int, block: int) -> Iterator[Tuple[int, int]]:
@@ -217,27 +211,6 @@ def best_by_margin(
     return row_best, row_margin, columns.rows, columns.values
 
 
-def one_to_one(
-    row_best: np.ndarray, row_margin: np.ndarray, column_best: np.ndarray, column_margin: np.ndarray,
-) -> List[Candidate]:
-    """The union of both directions' best pairs, kept one-to-one best-first.
-
-    The pair set is built, ranked and consumed exactly as the reference does it (same set
-    construction, so even the order among NaN scores, which ``sorted`` leaves input-dependent,
-    is the same)."""
-    rows, row_scores = row_best.tolist(), row_margin.tolist()
-    column_scores = column_margin.tolist()
-    pairs: Set[Tuple[int, int]] = {(i, j) for i, j in enumerate(rows)}
-    pairs |= {(i, j) for j, i in enumerate(column_best.tolist())}
-    # A pair from both directions has one margin: both came from the same block entry.
-    ranked = sorted(((row_scores[i] if rows[i] == j else column_scores[j], i, j) for i, j in pairs), reverse=True)
-    used_src, used_tgt, kept = set(), set(), []
-    for score, i, j in ranked:
-        if i not in used_src and j not in used_tgt:
-            kept.append((score, i, j))
-            used_src.add(i)
-            used_tgt.add(j)
-    return kept
 
 
 def _resolve(backend: str) -> str:

@@ -17,7 +17,7 @@ from typing import Callable, List, Optional, Tuple
 
 import numpy as np
 
-from xtask.mining import Candidate, block_rows, one_to_one
+from xtask.mining_common import Candidate, block_rows, one_to_one
 
 #: Bytes of one float32 similarity block on a GPU (a scan holds about three at a time).
 DEVICE_BLOCK_BYTES = 1024 * 2**20

@@ -13,11 +13,11 @@ at once (one warning), instead of each start waiting ``logger.init_timeout`` sec
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import logging
 import os
 from pathlib import Path
-from typing import Mapping, Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 from xtask.config import LoggerBackend, to_container
 
@@ -77,13 +77,25 @@ def probe(server: str, timeout: float) -> Optional[str]:
     import urllib.request
 
     if server not in _probed:
-        try:
-            urllib.request.urlopen(server, timeout=timeout).close()
-            _probed[server] = None
-        except urllib.error.HTTPError:  # it answered: reachable
-            _probed[server] = None
-        except Exception as err:  # URLError, timeouts, refused connections, bad URLs
-            _probed[server] = f"{server} unreachable ({type(err).__name__}: {_first_line(err)})"
+        import threading
+
+        found: List[Optional[str]] = []
+
+        def ask() -> None:
+            try:
+                urllib.request.urlopen(server, timeout=timeout).close()
+                found.append(None)
+            except urllib.error.HTTPError:  # it answered: reachable
+                found.append(None)
+            except Exception as err:  # URLError, timeouts, refused connections, bad URLs
+                found.append(f"{server} unreachable ({type(err).__name__}: {_first_line(err)})")
+
+        # ``timeout`` bounds each socket operation, not the whole probe (name lookup, several
+        # addresses, a server that accepts and never answers): a thread bounds it in all.
+        asker = threading.Thread(target=ask, daemon=True, name="wandb-probe")
+        asker.start()
+        asker.join(timeout)
+        _probed[server] = found[0] if found else f"{server} did not answer within {timeout:g} s"
     return _probed[server]
 
 
@@ -127,7 +139,7 @@ def start(cfg: Any, run_id: str, phase: str, name: str, tags: List[str],
     mode = str(logger.get("mode"))
     if mode == "online" and _offline_reason is None:
         reason = probe(logger.get("base_url") or os.environ.get("WANDB_BASE_URL") or DEFAULT_SERVER,
-                       float(logger.get("probe_timeout") or 5.0))
+                       float(logger.get("probe_timeout") or 2.0))
         if reason is not None:
             go_offline(reason)
     if mode == "online" and _offline_reason is not None:
@@ -237,15 +249,54 @@ def log_report(cfg: Any, sweep_dir: Path, reports: List[Any]) -> None:
         finish(run)
 
 
-def sync(paths: List[Path]) -> int:
-    """Upload offline run folders (``wandb sync``); returns the number of folders handed over."""
+@dataclass
+class SyncResult:
+    """What ``xtask sync`` did: the offline runs found, those uploaded, and why the others were not."""
+
+    found: List[Path] = field(default_factory=list)
+    uploaded: List[Path] = field(default_factory=list)
+    failed: List[Tuple[Path, str]] = field(default_factory=list)
+    stopped: str = ""  # why the remaining runs were not tried (no API key)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.found) and len(self.uploaded) == len(self.found)
+
+    def render(self) -> str:
+        if not self.found:
+            return "no offline W&B runs (offline-run-*) found: nothing uploaded"
+        lines = [f"uploaded {len(self.uploaded)} of {len(self.found)} offline run(s)"]
+        lines += [f"  not uploaded: {run}: {why}" for run, why in self.failed]
+        if self.stopped:
+            lines.append(f"  stopped: {self.stopped}")
+        return "\n".join(lines)
+
+
+def sync(paths: List[Path]) -> SyncResult:
+    """Upload offline run folders with ``wandb sync``, one by one; a run counts as uploaded when
+    ``wandb sync`` succeeds for it. Without an API key nothing can be uploaded: said once, at
+    the first run that fails for it."""
     import subprocess
     import sys
 
-    runs = [run for path in paths for run in sorted(Path(path).glob("**/offline-run-*")) if run.is_dir()]
-    for run in runs:
-        subprocess.run([sys.executable, "-m", "wandb", "sync", str(run)], check=False)
-    return len(runs)
+    result = SyncResult(found=[run for path in paths for run in sorted(Path(path).glob("**/offline-run-*")) if run.is_dir()])
+    for run in result.found:
+        done = subprocess.run([sys.executable, "-m", "wandb", "sync", str(run)], capture_output=True, text=True, check=False)
+        output = f"{done.stdout}\n{done.stderr}"
+        if done.returncode == 0 and "No runs to sync" not in output:
+            result.uploaded.append(run)
+            continue
+        lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+        why = next((ln for ln in reversed(lines) if "error" in ln.lower()), lines[-1] if lines else f"exit {done.returncode}")
+        if "No runs to sync" in output:
+            why = "wandb found nothing to upload in it (an empty or damaged run folder)"
+        if "API key" in output:
+            result.stopped = ("no W&B API key is configured: run `wandb login` or set WANDB_API_KEY, then "
+                              "`xtask sync` again (nothing was uploaded after this)")
+            result.failed.append((run, "no API key"))
+            break
+        result.failed.append((run, why))
+    return result
 
 
 def tags_for(plan: Any) -> List[str]:

@@ -32,6 +32,7 @@ import io
 import json
 import re
 import zipfile
+import zlib
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,7 +50,29 @@ Options = Mapping[str, Any]
 
 @contextmanager
 def open_text(path: Path) -> Iterator[io.TextIOBase]:
-    """Text of ``path``: plain, gzip (``.gz``), bzip2 (``.bz2``), or ``archive.zip!member``."""
+    """Text of ``path``: plain, gzip (``.gz``), bzip2 (``.bz2``), or ``archive.zip!member``.
+    A damaged archive or text that is not UTF-8, found while the caller reads, is a
+    :class:`MalformedDataError` naming the file and what is wrong (see :mod:`xtask.data.damage`)."""
+    from xtask.data.damage import unreadable
+
+    try:
+        with _open_text(path) as handle:
+            yield handle
+    except (UnicodeDecodeError, EOFError, zlib.error, gzip.BadGzipFile, zipfile.BadZipFile) as err:
+        raise unreadable(path, err) from None
+    except OSError as err:  # bz2 reports bad data as a plain OSError ("Invalid data stream")
+        if isinstance(err, (FileNotFoundError, PermissionError, IsADirectoryError)) or not _compressed(path):
+            raise
+        raise unreadable(path, err) from None
+
+
+def _compressed(path: Path) -> bool:
+    text = str(path)
+    return ".zip!" in text or text.endswith((".gz", ".bz2"))
+
+
+@contextmanager
+def _open_text(path: Path) -> Iterator[io.TextIOBase]:
     text = str(path)
     if ".zip!" in text:
         archive, member = text.split("!", 1)
@@ -59,7 +82,7 @@ def open_text(path: Path) -> Iterator[io.TextIOBase]:
             except KeyError:
                 names = [n for n in zf.namelist() if not n.endswith("/")]
                 raise MalformedDataError(f"{archive} has no member {member!r}; it has: {', '.join(names[:20])}") from None
-            with raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as handle:
+            with raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as handle:
                 yield handle
         return
     opener: Callable[..., Any] = open
@@ -67,7 +90,7 @@ def open_text(path: Path) -> Iterator[io.TextIOBase]:
         opener = gzip.open
     elif text.endswith(".bz2"):
         opener = bz2.open
-    with opener(path, "rt", encoding="utf-8", newline="") as handle:
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:  # a BOM is not text
         yield handle
 
 
@@ -152,7 +175,11 @@ class Labels:
         text = str(raw).strip()
         text = self.aliases.get(text, text)
         if text not in self.index:
-            raise MalformedDataError(f"{where}: unknown label {raw!r}; valid labels: {', '.join(self.labels)}")
+            hint = ""
+            if where.endswith(":1") and text.lower() in ("label", "gold_label", "labels", "class", "y"):
+                hint = (" (line 1 looks like a header: this format has none; use format tsv with "
+                        "columns: {text_a: NAME, text_b: NAME, label: NAME})")
+            raise MalformedDataError(f"{where}: unknown label {raw!r}; valid labels: {', '.join(self.labels)}{hint}")
         return self.index[text]
 
 
@@ -309,8 +336,14 @@ def word_tag(path: Path, spec: Any, options: Options) -> Tuple[Rows, bool]:
 
 def conllu(path: Path, spec: Any, options: Options) -> Tuple[Rows, bool]:
     """CoNLL-U (plain or gzipped): syntactic words and their UPOS (``column``: 3 = UPOS by default).
-    Multi-word token ranges (``3-4``) and empty nodes (``5.1``) are skipped, as XTREME does."""
-    column = int(options.get("column", 3))
+    Multi-word token ranges (``3-4``) and empty nodes (``5.1``) are skipped, as XTREME does.
+    Checked as it is read: ten columns, word ids that count 1, 2, 3 ... within a sentence, and a
+    sentence either tagged on every word or on none ('_'); tags against the task's tag set."""
+    column = options.get("column", 3)
+    if not isinstance(column, int) or isinstance(column, bool) or not 1 <= column <= 9:
+        raise MalformedDataError(f"{path}: option column must be a 0-based CoNLL-U column from 1 to 9 "
+                                 f"(3 = UPOS, 4 = XPOS), got {column!r}")
+    valid = set(spec.labels)
     sentences: List[Tuple[int, List[str], List[str]]] = []
     tokens: List[str] = []
     tags: List[str] = []
@@ -318,7 +351,7 @@ def conllu(path: Path, spec: Any, options: Options) -> Tuple[Rows, bool]:
     with open_text(path) as handle:
         for line_no, line in enumerate(handle, start=1):
             line = line.rstrip("\r\n")
-            if not line:
+            if not line.strip():
                 if tokens:
                     sentences.append((start, tokens, tags))
                 tokens, tags = [], []
@@ -327,16 +360,29 @@ def conllu(path: Path, spec: Any, options: Options) -> Tuple[Rows, bool]:
                 continue
             fields = line.split("\t")
             if len(fields) != 10:
-                raise MalformedDataError(f"{path}:{line_no}: expected 10 CoNLL-U columns, got {len(fields)}")
-            if "-" in fields[0] or "." in fields[0]:
-                continue
+                raise MalformedDataError(f"{path}:{line_no}: expected 10 tab-separated CoNLL-U columns, got {len(fields)}")
+            ident = fields[0]
+            if re.fullmatch(r"[1-9]\d*-[1-9]\d*|\d+\.[1-9]\d*", ident):
+                continue  # a multi-word token's range, or an empty node
+            if not ident.isdigit() or int(ident) != len(tokens) + 1:
+                expected = len(tokens) + 1
+                raise MalformedDataError(f"{path}:{line_no}: word id {ident!r} where {expected} was expected (CoNLL-U "
+                                         "ids count 1, 2, 3 ... in each sentence; ranges 1-2 and empty nodes 1.1 are "
+                                         "skipped; a blank line ends a sentence)")
             if not tokens:
                 start = line_no
+            tagged = fields[column] != "_"
+            if tokens and tagged != bool(tags):
+                untagged, other = (start, line_no) if tagged else (line_no, start)
+                raise MalformedDataError(
+                    f"{path}:{untagged}: no tag ('_') in column {column + 1}, but the same sentence has tags "
+                    f"(line {other}): a sentence is tagged on every word or on none")
+            if tagged and valid and fields[column] not in valid:
+                raise MalformedDataError(f"{path}:{line_no}: unknown tag {fields[column]!r} in column {column + 1}; "
+                                         f"valid tags: {', '.join(spec.labels)}")
             tokens.append(fields[1])
-            if fields[column] != "_":
+            if tagged:
                 tags.append(fields[column])
-            elif tags:
-                raise MalformedDataError(f"{path}:{line_no}: no tag ('_') in a sentence whose other words have one")
     if tokens:
         sentences.append((start, tokens, tags))
     return _tag_rows(sentences, path, spec, check_tags=True)

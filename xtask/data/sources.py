@@ -213,6 +213,12 @@ class DataContext:
         except Exception as err:  # datasets raises many kinds (scripts, network, missing config/split)
             reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             hint = HOW_TO_GET[DataSource.hub]
+            if any(words in f"{type(err).__name__}: {err}" for words in ("Couldn't reach", "OfflineModeIsEnabled",
+                                                                        "ConnectionError")):
+                hint = (f"{path} is not downloaded here and the Hub cannot be reached (no network, or HF_HUB_OFFLINE=1): "
+                        "run once where there is network with the same HF_HOME (the download is cached there and "
+                        "shared by every job), or point data.hub_mirror at a local copy; a plain relaunch retries the "
+                        "cell (an environment failure)")
             if "scripts are no longer supported" in str(err):
                 hint = ("this Hub repo holds a loading script, which datasets >= 4 does not run: point "
                         f"data.hub.{task}.path at a script-free (parquet) copy, or data.hub.{task}.revision at "
@@ -306,7 +312,16 @@ def _read(task: Any, ctx: DataContext, split: str, lang: str) -> Any:
     else:
         path, options, parser_name = ctx.local_file(task, split, lang)
     parse = parsers.parser(parser_name, task.kind.value, str(path))
-    return _dataset(task, parse(path, task, options), str(path))
+    try:
+        parsed = parse(path, task, options)
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as err:
+        if isinstance(err, (MalformedDataError, MissingDataError)):
+            raise
+        # A layout the parser did not expect (a field of another type, a list too short): one
+        # line naming the file and the format, not a traceback from inside the parser.
+        raise MalformedDataError(f"{path}: cannot be read as {parser_name} ({type(err).__name__}: {err}); "
+                                 f"is it in that format? (formats: xtask/data/parsers.py)") from err
+    return _dataset(task, parsed, str(path))
 
 
 def _read_hub(task: Any, ctx: DataContext, split: str, lang: str) -> Any:

@@ -54,7 +54,9 @@ def pretrained_pooler(init_from: str) -> Optional[State]:
     family = family_at(init_from)
     if not family.base_pooler:
         return None
-    encoder, info = AutoModel.from_pretrained(init_from, output_loading_info=True, **family.encoder_kwargs(pooler=True))
+    from xtask.models.load_report import load_with_info
+
+    encoder, info = load_with_info(AutoModel, init_from, **family.encoder_kwargs(pooler=True))
     return loaded_pooler(encoder, info)
 
 

@@ -15,6 +15,9 @@ import os
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
+from xtask.failures import ModelUnavailable  # noqa: F401  (raised here; an environment failure)
+from xtask.models.sources import offline
+
 BUILDS = ("tiny", "e5_small_q4")
 MODEL_RECORD = "xtask_model.json"  # a folder xtask converted records its own content id
 
@@ -76,8 +79,8 @@ def hub_snapshot(repo_id: str, revision: Optional[str]) -> str:
         raise ModelUnavailable(
             f"model {repo_id!r}{at} is not in the local Hugging Face cache and the Hub cannot be reached "
             f"(HF_HUB_OFFLINE={os.environ.get('HF_HUB_OFFLINE', '')!r}): download it once where there is network, "
-            f"e.g. `huggingface-cli download {repo_id}{' --revision ' + revision if revision else ''}`, "
-            "into the HF_HOME the jobs use") from err
+            f"e.g. `hf download {repo_id}{' --revision ' + revision if revision else ''}`, "
+            "into the HF_HOME the jobs use; a plain relaunch then retries the cell") from err
 
 
 def _hub_files(repo_id: str, revision: Optional[str]) -> List[str]:
@@ -95,12 +98,7 @@ def _hub_files(repo_id: str, revision: Optional[str]) -> List[str]:
 def _offline() -> bool:
     import huggingface_hub.constants
 
-    flag = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
-    return bool(getattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)) or flag
-
-
-class ModelUnavailable(OSError):
-    """The model cannot be had here (offline and not cached): an environment failure, retried by a relaunch."""
+    return bool(getattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)) or offline()
 
 
 def max_positions(model_cfg: Any, cache_root: Path) -> Optional[int]:

@@ -24,10 +24,15 @@ class CellStatus:
     name: str
     state: str
     score: Optional[float]
-    attempts: int
+    attempts: Optional[int]  # None: no readable status (never started, or damaged)
     job: str
     note: str  # why it failed / is damaged / lost, or what the last launch did with it
     labelled: bool = True
+    superseded: bool = False  # a failure a finished rerun of the same setting replaced
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.state in ATTENTION and not self.superseded
 
 
 def collect(path: Path) -> List[CellStatus]:
@@ -36,13 +41,23 @@ def collect(path: Path) -> List[CellStatus]:
 
 
 def _collect(path: Path) -> List[CellStatus]:
+    from xtask.store.superseded import superseded
+
     rows = []
-    for found, view in store.views(store.find([Path(path)])):
+    viewed = store.views(store.find([Path(path)]))
+    replaced = superseded([view for _, view in viewed])
+    for found, view in viewed:
         status = view.status
         note = view.problem
+        if view.state == store.State.failed:
+            kind = ("environment: a plain relaunch retries it" if view.retried_by_relaunch
+                    else "input: skipped by relaunches until its inputs change, or retry_failed=true")
+            note = f"{note} [{kind}]"
+        if view.folder in replaced:
+            note = f"superseded by {replaced[view.folder].name} (a finished rerun; `xtask prune` removes it): {note}"
         if not note and found.action == "skipped":
             note = "skipped (done before)"
-        elif not note and found.action == "busy":
+        elif not note and found.action == "busy" and view.state not in store.FINISHED:
             note = "was running elsewhere when the sweep reached it"
         labelled = not (view.results is not None and view.results.scores.average is None)
         if not labelled:
@@ -52,8 +67,10 @@ def _collect(path: Path) -> List[CellStatus]:
             if nothing:
                 note = "; ".join(x for x in (note, f"learned nothing: {'; '.join(nothing)}") if x)
         rows.append(CellStatus(
-            name=view.name, state=view.state.value, score=view.score, attempts=status.attempts if status else 0,
+            # A status that cannot be read has no attempts to count: "?" rather than 0.
+            name=view.name, state=view.state.value, score=view.score, attempts=status.attempts if status else None,
             job=str(status.slurm_job or "") if status else "", note=note, labelled=labelled,
+            superseded=view.folder in replaced,
         ))
     return sorted(rows, key=lambda r: r.name)
 
@@ -72,7 +89,8 @@ def render(rows: List[CellStatus]) -> str:
     lines = [f"{'cell':<{width}}  {'state':<11}  {'score':>7}  {'tries':>5}  {'slurm job':<12}  note"]
     for r in rows:
         score = f"{r.score:7.2f}" if r.score is not None else " " * 7
-        lines.append(f"{r.name:<{width}}  {r.state:<11}  {score}  {r.attempts:>5}  {r.job:<12}  {r.note}")
+        tries = "?" if r.attempts is None and r.state == "damaged" else (r.attempts or 0)
+        lines.append(f"{r.name:<{width}}  {r.state:<11}  {score}  {tries:>5}  {r.job:<12}  {r.note}")
     counts: Dict[str, int] = {}
     for r in rows:
         counts[r.state] = counts.get(r.state, 0) + 1

@@ -138,7 +138,7 @@ def _run_locked(planned: Planned, started: float) -> Outcome:
         if current.state == State.stale and not run.recompute_stale:
             log.warning("cell %s is stale (%s): kept; recompute_stale=true recomputes it", folder.name, current.problem)
             return Outcome(folder, "skipped_stale", current.score, current.results)
-        if current.state == State.failed and not run.retry_failed:
+        if current.state == State.failed and not run.retry_failed and not current.retried_by_relaunch:
             log.warning("cell %s failed before (%s): skipped; rerun it with retry_failed=true", folder.name, current.problem)
             return Outcome(folder, "skipped_failed", message=current.problem)
     if run.force or current.state in (State.stale, State.damaged):

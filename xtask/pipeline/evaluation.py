@@ -1,7 +1,8 @@
 """Zero-shot evaluation of a phase-2 model on every language of its target task.
 
-Writes predictions and gold labels in XTREME's submission layout (``TASK/test-LANG.tsv``), so
-the scorer can rescore a finished cell, and returns per-language metrics and their average.
+Writes predictions and gold labels in XTREME's submission layout (``TASK/test-LANG.tsv``; a dev
+split's files are ``TASK/dev-LANG.tsv``, so they are never taken for test predictions), so the
+scorer can rescore a finished cell, and returns per-language metrics and their average.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from tqdm.auto import tqdm
 
 from xtask.atomic import write_text_atomic
 from xtask.pipeline.chance import chance
+from xtask.pipeline.features import role as feature_role
 from xtask.pipeline.formats import format_for
 from xtask.scoring.files import write_labels
 from xtask.store.records import LanguageScore, TargetScores
@@ -52,8 +54,9 @@ def evaluate_languages(
         raw = cap_examples(data[lang], hp.max_eval_examples, seed)
         if len(raw) < len(data[lang]):
             sampled[lang] = len(data[lang])
-        prediction = fmt.predict(result.trainer, task, raw, hp, lang)
-        name = f"test-{lang}.{task.suffix}"  # XTREME names every evaluation file test-LANG
+        with feature_role(f"{split} {lang}, for evaluation"):
+            prediction = fmt.predict(result.trainer, task, raw, hp, lang)
+        name = f"{split}-{lang}.{task.suffix}"  # XTREME's layout, named by the split it holds (test-LANG, dev-LANG)
         write_text_atomic(cell_dir / "predictions" / task.name / name, write_labels(task.submission, prediction.predicted))
         if prediction.scores is None:
             unlabelled.append(lang)

@@ -19,6 +19,8 @@ marker inside, so a reader, locked or not, sees a complete entry or none.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import hashlib
 import json
@@ -28,7 +30,7 @@ import shutil
 import time
 import weakref
 from pathlib import Path
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Tuple
 
 import datasets
 
@@ -167,6 +169,23 @@ def _save_quietly(dataset: datasets.Dataset, folder: Path) -> None:
             datasets.enable_progress_bars()
 
 
+# What the features being built are for, in the log's words ("training set", "dev de
+# evaluation"): the cache's ``purpose`` only says how they are encoded (with labels or with the
+# bookkeeping of prediction), and dev and evaluation sets are encoded like training ones.
+_ROLE: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar("feature_role", default=None)
+_PURPOSE_WORDS = {"train": "encoded for training", "predict": "encoded for prediction"}
+
+
+@contextlib.contextmanager
+def role(words: str) -> Iterator[None]:
+    """Features built inside are logged as being for ``words``."""
+    token = _ROLE.set(words)
+    try:
+        yield
+    finally:
+        _ROLE.reset(token)
+
+
 def encode(root: Optional[Path], rows: datasets.Dataset, tokenizer: Any, *, task: Any, fmt: Any, purpose: str,
            params: Mapping[str, Any], build: Callable[[], datasets.Dataset]) -> datasets.Dataset:
     """``build()``'s features, from the cache under ``root`` when an entry has them (``root``
@@ -194,5 +213,6 @@ def encode(root: Optional[Path], rows: datasets.Dataset, tokenizer: Any, *, task
                                              "task": task.name, "purpose": purpose, "params": dict(params)})
         shutil.rmtree(entry, ignore_errors=True)  # an unreadable entry found above
         staging.rename(entry)
-        log.info("features of %s (%s, %d rows) cached in %s", task.name, purpose, len(rows), entry)
+        log.info("features of %s (%s, %d rows) cached in %s", task.name, _ROLE.get() or _PURPOSE_WORDS.get(purpose, purpose),
+                 len(rows), entry)
     return datasets.load_from_disk(str(entry))

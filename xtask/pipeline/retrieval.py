@@ -50,7 +50,9 @@ class Encoder:
         from xtask.models.families import family_at
 
         self.tokenizer = AutoTokenizer.from_pretrained(init_from)
-        self.model = AutoModel.from_pretrained(init_from, **family_at(init_from).encoder_kwargs(pooler=False)).eval()
+        from xtask.models.load_report import load
+
+        self.model = load(AutoModel, init_from, **family_at(init_from).encoder_kwargs(pooler=False)).eval()
         layers = self.model.config.num_hidden_layers
         if not -layers - 1 <= layer <= layers:
             raise ValueError(f"model.retrieval_layer={layer} but the model has {layers} layers (0 = embeddings)")
@@ -182,7 +184,7 @@ def score_retrieval(
             predicted, gold = _tatoeba(encoder, bitext)
         else:
             predicted, gold = _bucc(encoder, bitext, bucc_threshold(encoder, task, ctx, lang))
-        name = f"test-{lang}.{task.suffix}"
+        name = f"{split}-{lang}.{task.suffix}"  # test-LANG as XTREME's layout; dev-LANG for a dev split
         write_text_atomic(cell_dir / "predictions" / task.name / name, write_labels(task.submission, predicted))
         if gold is None:
             unlabelled.append(lang)

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import logging
 import shutil
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Optional
 
 import datasets
 
-from xtask.pipeline import preemption
+from xtask.pipeline import attempts, preemption
 from xtask.config import EvalStrategy, Selection
 from xtask.pipeline.formats import format_for
 from xtask.tasks.spec import TaskSpec as Task
@@ -168,7 +167,7 @@ def finetune(
 
     from xtask.pipeline import shapes
 
-    started = time.time()
+    ledger = attempts.Ledger.open(out_dir)  # this attempt, beside the earlier ones (xtask/pipeline/attempts.py)
     fmt = format_for(task)
     if dev_set is None:
         log.info("%s has no English selection set: no evaluation, the last checkpoint is kept", task.name)
@@ -196,26 +195,29 @@ def finetune(
     shapes.apply(trainer, hp, on_gpu=torch.cuda.is_available())
     add_checkpoint_schedule(trainer, hp)
     trainer.add_callback(preemption.callback())
+    trainer.add_callback(ledger.callback())
     resume_from = last_checkpoint(out_dir)
     if resume_from:
         log.info("%s: resuming from %s", task.name, resume_from)
-    train_output = trainer.train(resume_from_checkpoint=resume_from)
-    train_seconds = float(train_output.metrics.get("train_runtime", 0.0))
+    with ledger.recording(trainer):
+        train_output = trainer.train(resume_from_checkpoint=resume_from)
     dev_metrics = trainer.evaluate() if trainer.eval_dataset is not None else {}
+    ledger.finish(train_output.global_step)
+    whole = attempts.whole_phase(ledger, trainer.state.log_history, train_output.global_step, train_output.training_loss)
+    ledger.remove()
     # Checkpoints were only needed to pick the best one; the caller saves what it keeps.
     shutil.rmtree(out_dir / "trainer", ignore_errors=True)
     if out_dir.is_dir() and not any(out_dir.iterdir()):
         out_dir.rmdir()
     metrics = {
         "resumed_from_step": checkpoint_step(resume_from),
-        "train_loss": train_output.training_loss,
         "train_steps": train_output.global_step,
-        "train_seconds": train_seconds,
+        **whole,  # train_loss, train_seconds, seconds, clean_seconds, attempts, steps_run: over all attempts
         "train_features": len(trainer.train_dataset),
         "dev_features": len(trainer.eval_dataset) if trainer.eval_dataset is not None else 0,
         "dev": {k.removeprefix("eval_"): v for k, v in dev_metrics.items()},
     }
-    return PhaseResult(model, tokenizer, trainer, metrics, time.time() - started, hp, init_from)
+    return PhaseResult(model, tokenizer, trainer, metrics, whole["seconds"], hp, init_from)
 
 
 def add_checkpoint_schedule(trainer: Any, hp: Any) -> None:

@@ -20,6 +20,7 @@ from xtask.data.errors import MissingDataError
 from xtask.data.identity import location
 from xtask.data.sources import (BUNDLED_MINI_ROOT, DataContext, available_languages, evaluation_languages,
                                 owner, remembered)
+from xtask.models.sources import check_model_source
 from xtask.plan.cellplan import (CellPlan, MLMPlan, ModelPlan, Phase1Plan, Phase2Plan, PrecisionPlan,
                                  RetrievalPlan, RunSettings, SamplerPlan, TinyPlan, TrainPlan, TranslatedPlan)
 from xtask.plan.identity import phase1_digest
@@ -47,6 +48,9 @@ def resolve(cfg: Any, check: bool = True) -> CellPlan:
                         lambda: _problem_of(cfg))
         if problem is not None:
             raise problem
+        # A model folder that does not exist, or a name that is no Hub id: refused before any cell exists.
+        _memo((cfg.model,), ("model source",), lambda: check_model_source(cfg.model.pretrained, cfg.model.revision,
+                                                                          cfg.model.build))
     ctx = DataContext.from_config(cfg.data)
     target = target_task(str(cfg.target.name))
     inter_name = str(cfg.inter.name)

@@ -26,6 +26,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 import pandas as pd
 
 from xtask.store import cells as store
+from xtask.store.superseded import superseded
 from xtask.store.cells import CellView, Found, State
 from xtask.store.identity import digest
 
@@ -175,9 +176,15 @@ def load_long(paths: Iterable[Path], borrow: bool = True) -> Tuple[pd.DataFrame,
 def _load_long(paths: Iterable[Path], borrow: bool) -> Tuple[pd.DataFrame, List[str]]:
     found = store.find([Path(p) for p in paths])
     viewed = store.views(found)
+    # Failed cells a finished rerun of the same setting replaced (inputs since repaired): hidden.
+    hidden = superseded([view for _, view in viewed])
+    viewed = [(item, view) for item, view in viewed if view.folder not in hidden]
     specs = {item.folder: view.spec for item, view in viewed}
     rows = [row for item, view in viewed for row in _cell_rows(item, view)]
     notes = [f"{view.problem}" for item, view in viewed if view.state == State.not_found]
+    if hidden:
+        notes.append(f"{len(hidden)} failed cell(s) not shown: a finished rerun of the same setting superseded them "
+                     "(`xtask status` lists them, `xtask prune` removes them)")
     if borrow:
         borrowed, borrowed_specs = _borrow(viewed)
         rows += borrowed

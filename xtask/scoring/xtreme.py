@@ -151,8 +151,9 @@ def score_task(task: str, predictions_dir: Path, labels_dir: Path, partial: bool
     spec = TASKS[task]
     per_metric: Dict[str, Dict[str, float]] = {}
     missing: List[str] = []
+    split = split_of_folder(Path(predictions_dir), Path(labels_dir), spec.suffix)
     for lang in spec.languages:
-        name = f"test-{lang}.{spec.suffix}"
+        name = f"{split}-{lang}.{spec.suffix}"
         prediction_file, label_file = Path(predictions_dir) / name, Path(labels_dir) / name
         has_prediction, has_label = prediction_file.exists(), label_file.exists()
         if not (has_prediction and has_label):
@@ -168,7 +169,7 @@ def score_task(task: str, predictions_dir: Path, labels_dir: Path, partial: bool
             per_metric.setdefault(metric, {})[lang] = value
     if not per_metric:
         raise ScoringError(
-            f"task folders {predictions_dir} and {labels_dir} hold no pair of test-LANG.{spec.suffix} files "
+            f"task folders {predictions_dir} and {labels_dir} hold no pair of {split}-LANG.{spec.suffix} files "
             f"for any {task} language ({', '.join(spec.languages)})"
         )
     result: Dict[str, Any] = dict(per_metric)
@@ -180,18 +181,61 @@ def score_task(task: str, predictions_dir: Path, labels_dir: Path, partial: bool
     return result
 
 
+SPLITS = ("test", "dev")  # file prefixes: XTREME's test-LANG, and dev-LANG for a cell evaluated on dev
+
+
+def split_of_folder(predictions_dir: Path, labels_dir: Path, suffix: str) -> str:
+    """The split a task folder's files are named by: ``test`` (XTREME's submission layout) unless
+    the folders hold only ``dev-LANG`` files (a cell evaluated on its dev split)."""
+    for split in SPLITS:
+        if any(next(Path(folder).glob(f"{split}-*.{suffix}"), None) is not None for folder in (predictions_dir, labels_dir)):
+            return split
+    return "test"
+
+
 def _task_folders(root: Path, role: str, names: Sequence[str]) -> List[str]:
     if not root.is_dir():
         raise ScoringError(f"{role} folder {root} does not exist or is not a folder")
     return [task for task in names if (root / task).is_dir()]
 
 
+def unknown_entries(root: Path, benchmark: str) -> List[str]:
+    """What a predictions or labels folder holds that scoring would pass over without a word: a
+    folder that names no task (a typo: ``xnil``), and in each task folder a file that is not
+    ``test-LANG.SUFFIX`` of one of the task's languages. Each with what was expected."""
+    import difflib
+
+    out = []
+    members = BENCHMARKS[benchmark]
+    for entry in sorted(Path(root).iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if not entry.is_dir():
+            out.append(f"{entry}: a file where task folders are expected ({', '.join(members)})")
+            continue
+        if entry.name not in TASKS:
+            close = difflib.get_close_matches(entry.name, list(TASKS), n=1)
+            out.append(f"{entry}: no task {entry.name!r}{f' (did you mean {close[0]}?)' if close else ''}; "
+                       f"the tasks of {benchmark}: {', '.join(members)}")
+            continue
+        if entry.name not in members:
+            continue  # another benchmark's task: score_folders says so
+        spec = TASKS[entry.name]
+        expected = {f"{split}-{lang}.{spec.suffix}" for lang in spec.languages for split in SPLITS}
+        for file in sorted(entry.iterdir()):
+            if file.name not in expected and not file.name.startswith("."):
+                out.append(f"{file}: not a {entry.name} file (expected test-LANG.{spec.suffix} or dev-LANG.{spec.suffix}, "
+                           f"LANG one of {', '.join(spec.languages)})")
+    return out
+
+
 def score_folders(predictions_dir: Path, labels_dir: Path, benchmark: str = DEFAULT_BENCHMARK,
-                  partial: bool = False) -> Tuple[Dict[str, float], Dict[str, Dict[str, Any]]]:
+                  partial: bool = False, ignore_unknown: bool = False) -> Tuple[Dict[str, float], Dict[str, Dict[str, Any]]]:
     """Score the benchmark's task folders: ``(overall, detailed)`` as XTREME's ``evaluate``.
 
     A task folder in only one of the two folders is an error unless ``partial`` (then it is
-    left out). ``overall`` has ``all_task`` (the benchmark score) when all its tasks are
+    left out); a folder or file that would not be scored (a misspelt task or file name, see
+    :func:`unknown_entries`) is an error unless ``ignore_unknown``. ``overall`` has ``all_task`` (the benchmark score) when all its tasks are
     scored, and a score per group whose tasks are all scored; it includes partial tasks, which
     ``detailed[task]["partial"]`` marks.
     """
@@ -212,6 +256,10 @@ def score_folders(predictions_dir: Path, labels_dir: Path, benchmark: str = DEFA
             f"(tasks: {', '.join(labelled) or 'none'}) share no task folder of benchmark {benchmark}; "
             f"expected some of {', '.join(members)}"
         )
+    unknown = [] if ignore_unknown else unknown_entries(predictions_dir, benchmark) + unknown_entries(labels_dir, benchmark)
+    if unknown:
+        raise ScoringError(f"{len(unknown)} unknown entr{'y' if len(unknown) == 1 else 'ies'}, which would not be "
+                           "scored: " + "; ".join(unknown) + ". Rename or remove them, or pass --ignore-unknown")
     detailed = {task: score_task(task, predictions_dir / task, labels_dir / task, partial) for task in shared}
 
     overall: Dict[str, float] = {}

@@ -27,6 +27,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
 from filelock import FileLock, Timeout
 
+from xtask import failures
 from xtask.atomic import write_json_atomic
 from xtask.store.paths import absolute
 from xtask.store import records
@@ -48,7 +49,7 @@ class State(str, Enum):
     lost = "lost"  # says running, but nothing holds its lock: its job died; resumes on relaunch
     done = "done"  # results.json complete, computed by the current code
     stale = "stale"  # done, but by an older results version of a phase: kept, recomputed on request
-    failed = "failed"  # raised an error; skipped by relaunches unless retry_failed=true
+    failed = "failed"  # raised an error: input ones skipped by relaunches unless retry_failed=true, environment ones retried
     damaged = "damaged"  # a record cannot be read: treated as not done (recomputed on relaunch)
     not_found = "not found"  # a sweep recorded it, but the folder is not where it says
 
@@ -70,6 +71,18 @@ class CellView:
     @property
     def name(self) -> str:
         return self.folder.name
+
+    @property
+    def failure(self) -> Optional[str]:
+        """For a failed cell: ``input`` or ``environment`` (see :mod:`xtask.failures`)."""
+        if self.state != State.failed or self.status is None:
+            return None
+        return failures.kind_of_record(self.status.failure, self.status.error)
+
+    @property
+    def retried_by_relaunch(self) -> bool:
+        """A failure of the environment (disk, network, node): a plain relaunch retries it."""
+        return self.failure == failures.ENVIRONMENT
 
     @property
     def score(self) -> Optional[float]:
@@ -98,6 +111,7 @@ def view(folder: Path, current_versions: Optional[Dict[str, int]] = None) -> Cel
     done   <=> status says done AND results.json is complete and readable (and of the cell's key);
     stale  <=> done, but a phase's results version is older than the code's;
     failed <=> status says failed (even if an older results.json exists: the failure is newer);
+               of the input (skipped by relaunches) or of the environment (retried by them);
     running/lost <=> status says running and the cell's lock is / is not held;
     damaged <=> a record exists but cannot be read, or status says done without results.
     """
@@ -167,7 +181,11 @@ def slurm_restarts() -> Optional[str]:
 
 def write_status(folder: Path, state: str, **fields: Any) -> None:
     """Write the cell's status. On a full disk (or quota), the space kept in reserve at the
-    start is freed and the write retried, so that the reason of a failure survives."""
+    start is freed and the write retried, so that the reason of a failure survives. A failure
+    is recorded with its kind (:mod:`xtask.failures`: input or environment), from its error
+    unless the caller says."""
+    if state == "failed" and fields.get("failure") is None:
+        fields["failure"] = failures.kind_of_record(None, fields.get("error"))
     status = Status(state=state, time=time.time(), **{**job_info(), **fields})
     try:
         records.write(folder, status)
@@ -225,15 +243,19 @@ class CellLock:
         wait for it instead, saying every ``poll_s`` seconds who holds it)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         started = time.time()
+        first = True
         while True:
             try:
-                self.lock.acquire(timeout=poll_s if wait else 5.0)
+                # Waiting: a first look that does not block, so the holder is named at once.
+                self.lock.acquire(timeout=(0 if first else poll_s) if wait else 5.0)
                 return
             except Timeout:
                 holder = holder_text(self.folder)
                 if not wait:
                     raise Busy(f"{self.folder.name} is running elsewhere ({holder})") from None
-                log.info("waiting for %s, held by %s (%.0f s so far)", self.folder.name, holder, time.time() - started)
+                log.info("waiting for %s, held by %s (%.0f s so far; on_busy=skip moves on instead)",
+                         self.folder.name, holder, time.time() - started)
+                first = False
 
     def release(self) -> None:
         if self.lock.is_locked:

@@ -79,6 +79,10 @@ class Status:
     error: Optional[str] = None
     traceback: Optional[str] = None
     score: Optional[float] = None
+    # For state failed: "input" (skipped by relaunches until the inputs change) or
+    # "environment" (disk, network, node: a plain relaunch retries it); None in records written
+    # before xtask told them apart (xtask.failures.kind_of_record reads their error text).
+    failure: Optional[str] = None
     schema: int = SCHEMA
 
 

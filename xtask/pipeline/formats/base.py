@@ -37,8 +37,10 @@ class TaskFormat:
     def load_model(self, init_path: str, task: Task) -> Any:
         import transformers
 
+        from xtask.models.load_report import load
+
         auto = getattr(transformers, self.auto_model)
-        return auto.from_pretrained(init_path, **self.head_kwargs(task))
+        return load(auto, init_path, **self.head_kwargs(task))  # a fresh head: one line, not transformers' table
 
     def head_kwargs(self, task: Task) -> Dict[str, Any]:
         return {
@@ -83,11 +85,14 @@ class TaskFormat:
         """A Trainer that trains on ``train_set`` and evaluates on the English ``dev_raw``;
         ``hp`` is the phase's train config (max_length, the QA window settings, group_by_length);
         ``cache``: the feature cache folder (None: encode in memory)."""
-        dev = self.encode_for_training(dev_raw, tokenizer, task, hp, cache) if dev_raw is not None else None
+        with features.role("English dev set, for checkpoint selection"):
+            dev = self.encode_for_training(dev_raw, tokenizer, task, hp, cache) if dev_raw is not None else None
+        with features.role("training set"):
+            train = self.encode_for_training(train_set, tokenizer, task, hp, cache)
         return batching.trainer_class()(
             model=model,
             args=args,
-            train_dataset=self.encode_for_training(train_set, tokenizer, task, hp, cache),
+            train_dataset=train,
             # Longest first: less padding; accuracy and F1 do not depend on the rows' order.
             eval_dataset=batching.sort_by_length(dev) if dev is not None else None,
             processing_class=tokenizer,

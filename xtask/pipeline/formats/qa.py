@@ -233,8 +233,10 @@ class QAFormat(TaskFormat):
 
     def build_trainer(self, *, model, args, train_set, dev_raw, tokenizer, task, hp, cache=None):  # type: ignore[override]
         fmt = self
-        train_features = self.encode_for_training(train_set, tokenizer, task, hp, cache)
-        dev_windows = self.encode_for_prediction(dev_raw, tokenizer, task, hp, cache) if dev_raw is not None else None
+        with features.role("training set"):
+            train_features = self.encode_for_training(train_set, tokenizer, task, hp, cache)
+        with features.role("English dev set, for checkpoint selection"):
+            dev_windows = self.encode_for_prediction(dev_raw, tokenizer, task, hp, cache) if dev_raw is not None else None
 
         class QuestionAnsweringTrainer(batching.trainer_class()):  # type: ignore[misc]
             """Evaluates by answering the dev questions, since window logits are not a metric."""

@@ -25,6 +25,7 @@ import torch
 from torch import nn
 
 from xtask.tasks.kinds import KINDS
+from xtask.models.load_report import load_with_info
 from xtask.tasks.spec import TaskKind, TaskSpec as Task
 
 MLM_TASK = "mlm"
@@ -69,7 +70,7 @@ def _load_encoder(path: Any) -> Tuple[nn.Module, Optional[Dict[str, torch.Tensor
     from xtask.models.pooler import loaded_pooler
 
     family = family_at(str(path))
-    encoder, info = AutoModel.from_pretrained(path, output_loading_info=True, **family.encoder_kwargs(pooler=True))
+    encoder, info = load_with_info(AutoModel, path, **family.encoder_kwargs(pooler=True))
     return encoder, loaded_pooler(encoder, info)
 
 
@@ -102,7 +103,7 @@ class MultiTaskModel(nn.Module):
         """Copy the pretrained MLM head of ``init_from`` into the MLM task model."""
         from transformers import AutoModelForMaskedLM
 
-        pretrained, info = AutoModelForMaskedLM.from_pretrained(init_from, output_loading_info=True)
+        pretrained, info = load_with_info(AutoModelForMaskedLM, init_from)
         base = pretrained.base_model_prefix + "."
         missing = sorted(key for key in info["missing_keys"] if not key.startswith(base))
         if missing:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from pathlib import Path
 from typing import Any, Dict, Iterator, Mapping, Optional
 
@@ -23,7 +22,7 @@ from xtask.pipeline.formats import format_for
 from xtask.pipeline.multitask.model import MLM_TASK, MultiTaskModel, head_spec
 from xtask.pipeline.multitask.sampler import TaskSampler
 from xtask.tasks.spec import TaskSpec as Task
-from xtask.pipeline import preemption
+from xtask.pipeline import attempts, preemption
 from xtask.pipeline.training import (
     PhaseResult, PhaseRun, add_checkpoint_schedule, cap_examples, checkpoint_step, fit_max_length, freeze_embeddings,
     last_checkpoint, with_hp,
@@ -118,7 +117,7 @@ def train_mixture(
     init_from, out_dir, hp, seed = run.init_from, run.out_dir, run.hp, run.seed
     from transformers import AutoTokenizer, DataCollatorForLanguageModeling, set_seed
 
-    started = time.time()
+    ledger = attempts.Ledger.open(out_dir)  # this attempt, beside the earlier ones (xtask/pipeline/attempts.py)
     tokenizer = AutoTokenizer.from_pretrained(init_from)
     hp = fit_max_length(hp, tokenizer)
     set_seed(seed)
@@ -157,14 +156,19 @@ def train_mixture(
     trainer.mixture = mixture
     add_checkpoint_schedule(trainer, phase_hp)
     trainer.add_callback(preemption.callback())
+    trainer.add_callback(ledger.callback())
     resume_from = last_checkpoint(out_dir)
-    output = trainer.train(resume_from_checkpoint=resume_from)
+    with ledger.recording(trainer):
+        output = trainer.train(resume_from_checkpoint=resume_from)
+    ledger.finish(output.global_step)
+    whole = attempts.whole_phase(ledger, trainer.state.log_history, output.global_step, output.training_loss)
+    ledger.remove()
     metrics = {
         "resumed_from_step": checkpoint_step(resume_from),
-        "train_loss": output.training_loss,
         "train_steps": output.global_step,
+        **whole,  # train_loss, train_seconds, seconds, clean_seconds, attempts, steps_run: over all attempts
         "task_probabilities": probabilities,
         "batches_per_task": dict(mixture.drawn),
         "train_features": sizes,
     }
-    return PhaseResult(model, tokenizer, trainer, metrics, time.time() - started, hp)
+    return PhaseResult(model, tokenizer, trainer, metrics, whole["seconds"], hp)
