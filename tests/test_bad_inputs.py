@@ -2,7 +2,7 @@
 word tagged '_', a bad word id, a truncated .gz, a Latin-1 file, ...), a model folder that does
 not exist, commands pointed at folders that are not there. Each must be one clear line naming
 the file (and line) or the value, with what to do, never a traceback, and must leave no failed
-cell behind. The issue's list and the ten extra inputs tried are in docs/guarantees-failures.md.
+cell behind. The issue's list and the ten extra inputs tried are in docs/guarantees.md (Failures).
 """
 
 from __future__ import annotations
