@@ -1,7 +1,7 @@
-"""A phase's figures cover all its attempts: a phase interrupted right after its last checkpoint
-(a real SIGINT, as Ctrl-C sends) and resumed with no step left reports the loss of its logged
-history, the seconds of both attempts and two attempts, not ``train_loss 0.0`` and a
-millisecond; ``xtask costs`` reports the GPU time paid (all attempts) and the clean time apart,
+"""A phase's figures cover all its attempts: a phase interrupted right after a checkpoint (a
+real SIGINT, as Ctrl-C sends) and resumed reports the loss of its logged history, the seconds of
+both attempts and two attempts, not only the last attempt's (which, resumed with no step left,
+was ``train_loss 0.0`` and a millisecond); ``xtask costs`` reports the GPU time paid (all attempts) and the clean time apart,
 and ``xtask plan`` says which it prices with."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from cellfactory import make_cell
 from xtask.cli import main as xtask_main
 
 STEPS = 12
+LAST_CHECKPOINT = 6  # save_steps=6; no checkpoint is written after the last step (xtask/pipeline/checkpointing.py)
 CELL = ["inter=none", "target=xnli", "target.languages=[en]", f"train.target.max_steps={STEPS}",
         "train.target.save_steps=6", "train.target.logging_steps=3", "train.target.eval_strategy=no",
         "train.target.selection=last", "train.target.max_eval_examples=24", "logger=none"]
@@ -34,7 +35,7 @@ def test_a_phase_resumed_with_no_step_left_reports_the_whole_phase(run_cell_with
 
     class CtrlCAfterTheLastCheckpoint(TrainerCallback):
         def on_save(self, args, state, control, **kwargs):
-            if state.global_step == STEPS:
+            if state.global_step == LAST_CHECKPOINT:
                 os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, right after the last checkpoint is written
 
     monkeypatch.setattr(preemption, "callback", lambda: CtrlCAfterTheLastCheckpoint())
@@ -42,16 +43,16 @@ def test_a_phase_resumed_with_no_step_left_reports_the_whole_phase(run_cell_with
         run_cell_with(*CELL, budget=False)
     (folder,) = (tmp_path / "outputs" / "cells").iterdir()
     assert store.view(folder).state == store.State.interrupted
-    assert (folder / "target" / "trainer" / f"checkpoint-{STEPS}" / "trainer_state.json").is_file()
+    assert (folder / "target" / "trainer" / f"checkpoint-{LAST_CHECKPOINT}" / "trainer_state.json").is_file()
     first = yaml.safe_load((folder / "target" / "attempts.json").read_text())["attempts"]
-    assert len(first) == 1 and first[0]["to_step"] == STEPS and first[0]["train_seconds"] > 0
+    assert len(first) == 1 and first[0]["to_step"] == LAST_CHECKPOINT and first[0]["train_seconds"] > 0
     monkeypatch.setattr(preemption, "callback", real_callback)
 
-    outcome = run_cell_with(*CELL, budget=False)  # resumes at step 12 of 12: nothing left to train
+    outcome = run_cell_with(*CELL, budget=False)  # resumes at step 6 of 12
     target = outcome.results.phases["target"]
-    # (The Trainer of transformers 5, resumed at its last step, runs one step more: train_steps
-    # may be STEPS + 1; the figures below count whatever it ran.)
-    assert target["resumed_from_step"] == STEPS and target["train_steps"] in (STEPS, STEPS + 1)
+    # (The Trainer of transformers 5, resumed, may run one step more: train_steps may be
+    # STEPS + 1; the figures below count whatever it ran.)
+    assert target["resumed_from_step"] == LAST_CHECKPOINT and target["train_steps"] in (STEPS, STEPS + 1)
     assert target["attempts"] == 2 and target["steps_run"] == target["train_steps"], target
     assert target["train_loss"] is not None and target["train_loss"] > 0.1  # the logged history's, not 0.0
     assert target["train_seconds"] >= first[0]["train_seconds"]  # the first attempt's training is counted

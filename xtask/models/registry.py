@@ -77,10 +77,9 @@ def hub_snapshot(repo_id: str, revision: Optional[str]) -> str:
     except (LocalEntryNotFoundError, OfflineModeIsEnabled) as err:
         at = f" at revision {revision!r}" if revision else ""
         raise ModelUnavailable(
-            f"model {repo_id!r}{at} is not in the local Hugging Face cache and the Hub cannot be reached "
-            f"(HF_HUB_OFFLINE={os.environ.get('HF_HUB_OFFLINE', '')!r}): download it once where there is network, "
-            f"e.g. `hf download {repo_id}{' --revision ' + revision if revision else ''}`, "
-            "into the HF_HOME the jobs use; a plain relaunch then retries the cell") from err
+            f"model {repo_id!r}{at} is not in the local Hugging Face cache and the Hub cannot be reached: "
+            f"download it once where there is network (`hf download {repo_id}{' --revision ' + revision if revision else ''}`, "
+            "into the HF_HOME the jobs use) and run with HF_HUB_OFFLINE=1; a plain relaunch retries the cell") from err
 
 
 def _hub_files(repo_id: str, revision: Optional[str]) -> List[str]:
