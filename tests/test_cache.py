@@ -17,10 +17,9 @@ from xtask.store import encoders as cache
 
 
 def _key(cfg) -> str:
-    from xtask.data.sources import DataContext
-    from xtask.store.identity import inter_key
+    from xtask.pipeline.cell import plan_cell
 
-    return inter_key(cfg, DataContext.from_config(cfg.data))
+    return plan_cell(cfg).inter_key
 
 
 @pytest.mark.slow

@@ -125,7 +125,7 @@ def test_a_missing_mapped_file_names_the_mapping(tmp_path: Path) -> None:
 def test_cells_are_keyed_by_what_the_files_hold_not_where_they_lie(tmp_path: Path) -> None:
     """Moving the data (another mount point, another user's copy) re-keys nothing; editing a
     mapped file or the labels file it names re-keys the cells that read it."""
-    from xtask.store.identity import data_identity
+    from xtask.plan.resolve import data_identity
 
     def place(folder: Path, labels: str = "1\n2\n") -> DataContext:
         folder.mkdir()

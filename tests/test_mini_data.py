@@ -435,13 +435,13 @@ def test_translated_mnli_matches_the_english_rows(lang: str, mini_ctx) -> None:
 
 
 def test_translate_train_reads_the_bundled_translations(mini_ctx) -> None:
-    from omegaconf import OmegaConf
-
+    from xtask.data.sources import BUNDLED_MINI_ROOT
     from xtask.pipeline.intermediate import training_set
+    from xtask.plan.cellplan import TranslatedPlan
     from xtask.tasks import INTERMEDIATE_TASKS
 
-    cfg = OmegaConf.create({"languages": list(english.TRANSLATED_LANGUAGES), "root": None, "include_english": True})
-    data = training_set(INTERMEDIATE_TASKS["mnli"], mini_ctx, cfg)
+    translated = TranslatedPlan(languages=tuple(english.TRANSLATED_LANGUAGES), root=str(BUNDLED_MINI_ROOT / "translated"))
+    data = training_set(INTERMEDIATE_TASKS["mnli"], mini_ctx, translated)
     assert len(data) == nli.MNLI_SIZES["train"] + len(english.TRANSLATED_LANGUAGES) * english.TRANSLATED_TRAIN_SIZE
 
 
