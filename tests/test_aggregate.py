@@ -76,6 +76,7 @@ def test_long_table_has_a_row_per_language_and_one_per_failed_cell(partial: Path
     assert en["value"] == 61.0 and en["metric"] == "accuracy" and en["task_score"] == 60.0 and en["n"] == 10
 
 
+@pytest.mark.slow
 def test_means_stds_failed_and_missing_cells(partial: Path) -> None:
     report = aggregate.build(_long(partial), LABEL)
     stats = report.stats
@@ -317,6 +318,7 @@ def test_parquet_when_pyarrow_is_there(full: Path, tmp_path: Path) -> None:
     assert len(long) == len(pd.read_csv(out / "cells_long.csv")) == 3 * 9 * 2 * 2
 
 
+@pytest.mark.slow
 def test_two_models_get_separate_reports(tmp_path: Path) -> None:
     root = tmp_path / "cells"
     _done(root, "none", "xnli", 1, 50.0, model="tiny")

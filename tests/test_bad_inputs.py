@@ -134,6 +134,7 @@ def test_an_unexpected_layout_is_one_line_naming_file_and_format(tmp_path: Path,
 # --------------------------------------------------------------------------- --check-data and the cell
 
 
+@pytest.mark.slow
 def test_check_data_lists_every_unreadable_file_and_exits_1_without_traceback(tmp_path: Path) -> None:
     mapping = _mapping(tmp_path, _damaged_files(tmp_path))
     done = subprocess.run([sys.executable, "-m", "xtask.cli", "plan", "data=files", f"data.files={mapping}",
@@ -172,6 +173,7 @@ def _launch(*args: str, env: dict | None = None, timeout: int = 300) -> subproce
                           timeout=timeout, env={**os.environ, **(env or {})})
 
 
+@pytest.mark.slow
 def test_a_model_folder_that_does_not_exist_is_one_line_and_leaves_no_cell(tmp_path: Path) -> None:
     done = _launch("model=xlmr_base", "model.pretrained=/nonexistent/folder", f"paths.outputs={tmp_path}")
     assert done.returncode == 1
@@ -199,6 +201,7 @@ def test_a_model_source_that_cannot_be_a_model_is_refused(tmp_path: Path, value:
     check_model_source("FacebookAI/xlm-roberta-base", None, None)  # a Hub id: fetched (or refused offline) later
 
 
+@pytest.mark.slow
 def test_an_offline_hub_model_that_is_not_downloaded_is_one_line_and_no_failed_cell(tmp_path: Path) -> None:
     done = _launch("model=xlmr_base", f"paths.outputs={tmp_path}",
                    env={"HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")})
@@ -235,6 +238,7 @@ def test_an_unreachable_hub_is_an_environment_failure_that_a_plain_relaunch_retr
 # --------------------------------------------------------------------------- relaunches and exit codes
 
 
+@pytest.mark.slow
 def test_relaunching_a_cell_that_failed_for_its_input_exits_non_zero(tmp_path: Path) -> None:
     """A cell failed for its input (here recorded by hand, as a cell whose data was malformed
     leaves it) is skipped by a plain relaunch, which says so in one line and exits 1."""

@@ -74,6 +74,7 @@ def _evaluations(result: Any) -> List[float]:
             if "eval_accuracy" in entry and "eval_runtime" in entry][:4]
 
 
+@pytest.mark.slow
 def test_selection_keeps_the_best_model_and_writes_no_checkpoint(tiny, tmp_path, mini_ctx, confidence_metric,
                                                                   saves) -> None:
     """Four epochs, selection=best: no checkpoint is written (the Trainer used to write a full
@@ -86,6 +87,7 @@ def test_selection_keeps_the_best_model_and_writes_no_checkpoint(tiny, tmp_path,
     assert saves == []
 
 
+@pytest.mark.slow
 def test_save_steps_are_honoured_under_selection_best(tiny, tmp_path, mini_ctx, saves) -> None:
     """save_steps writes resumable checkpoints at its own steps, also with selection=best (it
     was replaced by a save per evaluation)."""
@@ -93,6 +95,7 @@ def test_save_steps_are_honoured_under_selection_best(tiny, tmp_path, mini_ctx, 
     assert [s["step"] for s in saves] == [5, 10, 15, 20] and all(s["optimizer"] for s in saves)
 
 
+@pytest.mark.slow
 def test_checkpoint_minutes_saves_on_a_clock(tiny, tmp_path, mini_ctx, saves, monkeypatch) -> None:
     """checkpoint_minutes=1 on a clock that advances 25 s at each look: a full checkpoint after
     every third step, none after the last one (step 24)."""
@@ -102,6 +105,7 @@ def test_checkpoint_minutes_saves_on_a_clock(tiny, tmp_path, mini_ctx, saves, mo
     assert [s["step"] for s in saves] == list(range(3, 24, 3)) and all(s["optimizer"] for s in saves)
 
 
+@pytest.mark.slow
 def test_a_preempted_selection_resumes_to_the_same_model(tiny, tmp_path, mini_ctx, confidence_metric,
                                                          monkeypatch) -> None:
     """Preempted at step 8 (the best model is epoch 1's, step 6): the checkpoint carries that

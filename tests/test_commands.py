@@ -6,6 +6,8 @@ once; the W&B probe gives up in its time."""
 
 from __future__ import annotations
 
+import pytest
+
 import logging
 import os
 import subprocess
@@ -36,6 +38,7 @@ def _entry(cache: Path, name: str = "mnli-abc123-v2") -> Path:
     return entry
 
 
+@pytest.mark.slow
 def test_cache_verify_follows_xtask_outputs_from_any_folder(tmp_path: Path) -> None:
     store = tmp_path / "store"
     entry = _entry(store / "cache")
@@ -78,6 +81,7 @@ def test_score_refuses_a_misnamed_task_folder_unless_told_to_ignore_it(tmp_path:
     assert "xnli" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_sync_fails_when_nothing_was_uploaded(tmp_path: Path) -> None:
     """A real offline run folder and no API key: ``wandb sync`` refuses; xtask sync says so and
     exits 1 (it exited 0, having 'handed' the run over). No run at all: exit 1 too."""
@@ -90,6 +94,7 @@ def test_sync_fails_when_nothing_was_uploaded(tmp_path: Path) -> None:
     assert xtask_main(["sync", str(tmp_path / "nothing")]) == 1
 
 
+@pytest.mark.slow
 def test_piped_output_ends_quietly(tmp_path: Path) -> None:
     from cellfactory import make_cell
 
@@ -117,6 +122,7 @@ def test_on_busy_wait_names_the_holder_at_once(tmp_path: Path, caplog) -> None:
     waiter.join(timeout=35)
 
 
+@pytest.mark.slow
 def test_the_wandb_probe_gives_up_within_its_timeout(monkeypatch) -> None:
     """A server that answers one byte a second (each read within the socket timeout, the answer
     never complete): the probe is bounded in all, not per socket operation, so it gives up at
@@ -219,6 +225,7 @@ def test_status_shows_what_kind_of_failure_and_no_false_counts(tmp_path: Path, c
     assert "running elsewhere" not in rows[busy_then_done.name]
 
 
+@pytest.mark.slow
 def test_a_dev_evaluation_writes_dev_files_that_score_reads(run_cell_with, capsys) -> None:
     """A cell evaluated on its dev split names its files dev-LANG (test-LANG would pass them off
     as test predictions, e.g. into a submission); xtask score reads them as they are."""

@@ -322,6 +322,7 @@ def test_waiter_reuses_what_the_lock_holder_built(e5_folder: Path, tmp_path: Pat
     assert result == [dest] and calls == []
 
 
+@pytest.mark.slow
 def test_golden_keys_of_an_e5_cell(e5_folder: Path, compose) -> None:
     """The e5 Tatoeba cell's key (see tests/test_plan_identity.py: a change here is a change of
     every e5 store's keys); its retrieval prefix is part of it (it was not, once)."""

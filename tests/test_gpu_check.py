@@ -3,6 +3,8 @@ figure it would print on a GPU, at tiny sizes, and says that the GPU parts were 
 
 from __future__ import annotations
 
+import pytest
+
 import os
 import subprocess
 import sys
@@ -10,6 +12,7 @@ import sys
 from conftest import REPO
 
 
+@pytest.mark.slow
 def test_the_gpu_check_runs_on_a_cpu_and_says_what_it_skipped(shared_cache) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHON": sys.executable}
     done = subprocess.run(["bash", "bench/gpu_check.sh", "--cpu", "--cache", str(shared_cache)], cwd=REPO, env=env,

@@ -37,6 +37,7 @@ def test_a_new_plan_field_with_a_default_rekeys_nothing(compose) -> None:
     assert identity.digest(plan_identity.phase2_inputs(smoothed)) != planned.spec.key
 
 
+@pytest.mark.slow
 def test_phase_one_settings_never_rekey_a_none_cell(compose) -> None:
     base = _keys(compose, "inter=none", "target=xnli")
     assert _keys(compose, "inter=none", "target=xnli", "train.inter.lr=0.5") == base
@@ -171,6 +172,7 @@ def test_an_evaluation_sample_keys_tatoeba_but_not_bucc(compose) -> None:
     assert _keys(compose, "inter=none", "target=bucc2018", "train.target.max_eval_examples=50")[0] == bucc
 
 
+@pytest.mark.slow
 def test_a_store_keyed_before_the_plan_is_migrated(run_cell_with, compose, capsys) -> None:
     """A cell written by xtask before keys were functions of the plan (records schema 2, another
     key) is re-keyed by `xtask migrate`: found by a relaunch, done (the same computation), never

@@ -265,6 +265,7 @@ def test_a_resumed_run_sees_the_same_batches(group, tiny, tokenizer, tmp_path, m
 # --------------------------------------------------------------------------- knobs and identity
 
 
+@pytest.mark.slow
 def test_speed_knobs_never_change_a_cell_key_and_precision_does(compose) -> None:
     from xtask.pipeline.cell import plan_cell
 

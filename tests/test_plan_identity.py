@@ -79,6 +79,7 @@ def test_golden_key_of_a_files_cell(compose: Any, tmp_path: Any) -> None:
     assert keys[0] == keys[1]
 
 
+@pytest.mark.slow
 def test_seed_free_cells_share_one_key(compose: Any) -> None:
     """No training and no sampling: the seeds are one computation (one folder, one key)."""
     one, two = (_plan(compose, ("inter=none", "target=tatoeba", f"seed={s}")) for s in (1, 2))
@@ -134,6 +135,7 @@ PERTURBED_CELLS = ["mnli-xnli", "squad-xquad", "none-udpos", "none-tatoeba", "mn
                    "sst2mlm-tydiqa", "mnlitt-xnli"]
 
 
+@pytest.mark.slow
 def test_every_result_field_moves_its_key_and_no_other_does(compose: Any) -> None:
     seen: Set[Tuple[str, str]] = set()
     wrong: List[str] = []

@@ -259,6 +259,7 @@ def test_plan_checks_the_data_a_grid_needs_before_it_launches(tmp_path: Path, ca
     assert out.count("xnli/train-en.tsv") == 1  # MNLI's training file: read once, said once
 
 
+@pytest.mark.slow
 def test_plan_check_data_lists_malformed_lines(tmp_path: Path, capsys) -> None:
     """Every malformed file is listed (file and line), not just the first; no traceback."""
     root = tmp_path / "download"

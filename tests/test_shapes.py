@@ -96,6 +96,7 @@ def _hp(**overrides: Any) -> Any:
 CASES = [("xnli", "classification"), ("udpos", "tagging"), ("hellaswag", "multiple choice")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,kind", CASES)
 def test_every_batch_has_a_bucket_length_and_nothing_else_changes(name, kind, tiny, tokenizer, tmp_path,
                                                                   mini_ctx) -> None:
