@@ -228,22 +228,6 @@ def add_checkpoint_schedule(trainer: Any, hp: Any) -> None:
     trainer.add_callback(schedule(getattr(hp, "checkpoint_minutes", None)))
 
 
-def with_effective_batch(hp: Any, total: Optional[int]) -> Any:
-    """``hp`` training on batches of ``total`` examples per optimizer step: micro-batches of
-    ``hp.batch_size`` (or ``total`` when smaller) and as many accumulation steps as make up
-    ``total``; ``hp`` itself when ``total`` is None."""
-    from xtask.config import with_values
-
-    if total is None:
-        return hp
-    micro = min(int(hp.batch_size), int(total))
-    if total % micro:
-        raise ValueError(f"an effective batch of {total} is not a whole number of micro-batches of {micro}")
-    if (micro, total // micro) == (int(hp.batch_size), int(hp.grad_accum)):
-        return hp
-    return with_values(hp, {"batch_size": micro, "grad_accum": total // micro})
-
-
 def with_hp(hp: Any, **values: Any) -> Any:
     """``hp`` with ``values`` set: a :class:`xtask.plan.cellplan.TrainPlan` (frozen) is replaced,
     a config is merged."""
