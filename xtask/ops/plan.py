@@ -84,6 +84,21 @@ def _compose(overrides: Sequence[str], with_hydra: bool = False) -> Any:
         return compose(config_name="config", overrides=list(overrides), return_hydra_config=with_hydra)
 
 
+def _compose_many(jobs: List[List[str]]) -> Dict[Tuple[str, ...], Any]:
+    """The compositions of these override lists, by their lines. A composition costs ~0.25 s of
+    Python, so a grid's dozen or more are made by forked workers, one per free core (planning
+    the paper grid on 2 cores: BENCHMARKS.md); serially where fork is missing or one core is."""
+    import multiprocessing
+    import os
+
+    workers = min(len(jobs), len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+    forkable = "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
+    if workers < 2 or len(jobs) < 4 or not forkable:
+        return {tuple(lines): _compose(lines) for lines in jobs}
+    with _hydra(), multiprocessing.get_context("fork").Pool(workers) as pool:  # workers inherit Hydra's state
+        return dict(zip((tuple(lines) for lines in jobs), pool.map(_compose, jobs, chunksize=1)))
+
+
 # --------------------------------------------------------------------------- composing many jobs
 
 
@@ -113,11 +128,18 @@ def _flat_option(path: Path) -> bool:
 
 def _flat_choice(override: Any) -> Optional[str]:
     """The group of a plain choice (``inter=mnli``) of a flat group; None for other overrides."""
-    key = override.get_key_element()
-    if override.is_sweep_override() or key not in _flat_groups():
-        return None
-    value = override.value()
-    return key if isinstance(value, str) and (CONF_DIR / key / f"{value}.yaml").is_file() else None
+    # Remembered per line: a grid asks about the same few lines for each of its thousands of
+    # jobs, and each answer costs a file lookup.
+    line = override.input_line
+    if line not in _FLAT_CHOICES:
+        key = override.get_key_element()
+        value = None if override.is_sweep_override() or key not in _flat_groups() else override.value()
+        chosen = isinstance(value, str) and (CONF_DIR / key / f"{value}.yaml").is_file()
+        _FLAT_CHOICES[line] = key if chosen else None
+    return _FLAT_CHOICES[line]
+
+
+_FLAT_CHOICES: Dict[str, Optional[str]] = {}
 
 
 class _Composer:
@@ -129,8 +151,8 @@ class _Composer:
     group at a time). Checked per composition (nothing outside the chosen groups' subtrees may
     differ from the base's); otherwise a choice is composed alone, or the job whole."""
 
-    def __init__(self) -> None:
-        self._composed: Dict[Tuple[str, ...], Any] = {}
+    def __init__(self, composed: Optional[Dict[Tuple[str, ...], Any]] = None) -> None:
+        self._composed: Dict[Tuple[str, ...], Any] = dict(composed or {})
         self._outside: Dict[Tuple[Tuple[str, ...], FrozenSet[str]], Any] = {}
         self._trees: Dict[bool, Dict[Tuple[str, ...], Any]] = {}
         self._plains: Dict[Tuple[str, ...], Any] = {}
@@ -144,7 +166,8 @@ class _Composer:
         """Plan the compositions of these jobs' structural overrides: for each set of fixed
         lines, the k-th composition makes the k-th choice of every flat group at once."""
         options: Dict[Tuple[str, ...], Dict[str, Dict[str, None]]] = {}
-        for overrides in jobs:
+        distinct = {tuple(o.input_line for o in overrides): overrides for overrides in jobs}
+        for overrides in distinct.values():
             split = self._split(overrides)
             if split is not None:
                 groups = options.setdefault(tuple(split[0]), {})
@@ -157,6 +180,9 @@ class _Composer:
                 key = fixed + tuple(chosen.values())
                 for group, line in chosen.items():
                     self._sources.setdefault((fixed, group, line), (key, frozenset(chosen)))
+        needed = {fixed: None for fixed in options}
+        needed.update({key: None for key, _ in self._sources.values()})
+        self._composed.update(_compose_many([list(key) for key in needed if key not in self._composed]))
 
     def _source(self, fixed: List[str], group: str, line: str) -> Optional[Tuple[str, ...]]:
         """The composition holding ``group``'s subtree for this choice, checked to change nothing
@@ -375,11 +401,13 @@ class _Template:
         return _set_values(self.compose(), late)
 
 
-def _plan_jobs(jobs: List[List[str]]) -> Iterator[Tuple[List[str], Any, Optional[Callable[[], Any]]]]:
+def _plan_jobs(jobs: List[List[str]], composed: Optional[Dict[Tuple[str, ...], Any]] = None,
+               ) -> Iterator[Tuple[List[str], Any, Optional[Callable[[], Any]]]]:
     """``(job, Planned or the ConfigError its config raises, builder of its OmegaConf config)``
     per job, each Planned equal to ``plan_cell`` of the job's composed config. Jobs that differ
     in plain values share a composition; values no interpolation reads are set on its resolved
-    plain copy (:class:`xtask.config.PlainConfig`), so planning a cell reads plain dicts."""
+    plain copy (:class:`xtask.config.PlainConfig`), so planning a cell reads plain dicts.
+    ``composed``: compositions already made, by their lines."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     from xtask.config import ConfigError, with_values
@@ -387,7 +415,7 @@ def _plan_jobs(jobs: List[List[str]]) -> Iterator[Tuple[List[str], Any, Optional
 
     parser = OverridesParser.create()
     lines: Dict[str, Any] = {}  # Hydra's parser takes ~1 ms per line: each distinct line once
-    composer = _Composer()
+    composer = _Composer(composed)
     interpolations_of: Dict[Tuple[str, ...], str] = {}
     templates: Dict[Tuple[str, ...], _Template] = {}
     sorted_jobs = []
@@ -432,7 +460,14 @@ def _composed_with(composer: _Composer, structural: List[Any], early: List[Any])
 
 def expand(overrides: Sequence[str]) -> List[List[str]]:
     """One override list per job of ``launch.py -m OVERRIDES``."""
+    return _expand(overrides)[0]
+
+
+def _expand(overrides: Sequence[str]) -> Tuple[List[List[str]], Dict[Tuple[str, ...], Any]]:
+    """(the jobs, the composition of the fixed lines that read the sweep's params, without its
+    ``hydra`` node: what ``compose`` gives for those lines, so the composer need not repeat it)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
+    from omegaconf import open_dict
 
     parser = OverridesParser.create()
     parsed = parser.parse_overrides(list(overrides))
@@ -450,7 +485,10 @@ def expand(overrides: Sequence[str]) -> List[List[str]]:
             sweeps[key] = [override.get_value_element_as_str()]
             fixed.remove(override.input_line)
     keys = list(sweeps)
-    return [fixed + [f"{k}={v}" for k, v in zip(keys, values)] for values in itertools.product(*sweeps.values())]
+    jobs = [fixed + [f"{k}={v}" for k, v in zip(keys, values)] for values in itertools.product(*sweeps.values())]
+    with open_dict(base):  # as hydra.compose does without return_hydra_config
+        del base["hydra"]
+    return jobs, {tuple(o.input_line for o in parsed if not o.is_sweep_override()): base}
 
 
 def plan(overrides: Sequence[str]) -> List[PlannedCell]:
@@ -465,7 +503,7 @@ def plan(overrides: Sequence[str]) -> List[PlannedCell]:
     cells = []
     problems: Dict[str, List[str]] = {}
     with _hydra(), remembering_files():
-        for job, planned, build in _plan_jobs(expand(overrides)):
+        for job, planned, build in _plan_jobs(*_expand(overrides)):
             if isinstance(planned, ConfigError):
                 problems.setdefault(str(planned), []).append(" ".join(job))
                 continue
