@@ -415,6 +415,9 @@ def _plan_jobs(jobs: List[List[str]], composed: Optional[Dict[Tuple[str, ...], A
 
     parser = OverridesParser.create()
     lines: Dict[str, Any] = {}  # Hydra's parser takes ~1 ms per line: each distinct line once
+    plain: Dict[str, bool] = {}  # ... and so is each line's kind
+    set_after: Dict[Tuple[str, Tuple[str, ...]], bool] = {}
+    key_of: Dict[str, str] = {}
     composer = _Composer(composed)
     interpolations_of: Dict[Tuple[str, ...], str] = {}
     templates: Dict[Tuple[str, ...], _Template] = {}
@@ -423,19 +426,24 @@ def _plan_jobs(jobs: List[List[str]], composed: Optional[Dict[Tuple[str, ...], A
         for line in job:
             if line not in lines:
                 (lines[line],) = parser.parse_overrides([line])
+                plain[line] = _is_plain_value(lines[line])
+                key_of[line] = lines[line].get_key_element()
         parsed = [lines[line] for line in job]
-        structural = [o for o in parsed if not _is_plain_value(o)]
+        structural = [o for o in parsed if not plain[o.input_line]]
         signature = tuple(o.input_line for o in structural)
         if signature not in interpolations_of:
             interpolations_of[signature] = composer.interpolations(structural)
         early, late = [], []
-        for override in (o for o in parsed if _is_plain_value(o)):
-            (late if _set_after_resolving(override, interpolations_of[signature]) else early).append(override)
+        for override in (o for o in parsed if plain[o.input_line]):
+            after = (override.input_line, signature)
+            if after not in set_after:
+                set_after[after] = _set_after_resolving(override, interpolations_of[signature])
+            (late if set_after[after] else early).append(override)
         sorted_jobs.append((job, structural, early, late))
     # Values that interpolations read (paths.outputs=...) are composed with the job, as Hydra would.
     composer.prepare([structural + early for _, structural, early, _ in sorted_jobs])
     for job, structural, early, late in sorted_jobs:
-        key = tuple(o.input_line for o in structural + early) + tuple(o.get_key_element() for o in late)
+        key = tuple(o.input_line for o in structural + early) + tuple(key_of[o.input_line] for o in late)
         if key not in templates:
             # The job's resolved config is assembled from resolved compositions (no copy); when it
             # cannot be, it is composed and resolved whole.
@@ -448,7 +456,7 @@ def _plan_jobs(jobs: List[List[str]], composed: Optional[Dict[Tuple[str, ...], A
                 cfg = build()
                 yield job, plan_cell(cfg), (lambda cfg=cfg: cfg)
             else:
-                cfg = with_values(template.resolved, {o.get_key_element(): composer.converted(o) for o in late})
+                cfg = with_values(template.resolved, {key_of[o.input_line]: composer.converted(o) for o in late})
                 yield job, plan_cell(cfg), build
         except ConfigError as err:
             yield job, err, None
