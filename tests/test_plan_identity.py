@@ -200,3 +200,36 @@ def test_plan_counts_a_seed_free_cell_once(tmp_path: Any, capsys: Any) -> None:
     out = capsys.readouterr().out
     assert "cells:                   3 (3 pending); 1 to run" in out
     assert out.count("the same computation as above") == 2
+
+
+def _baselines() -> Dict[str, Dict[str, Any]]:
+    """Each plan class's result fields with a default: (class, field) -> the default, as hashed."""
+    import inspect
+
+    from xtask.plan import cellplan
+
+    out: Dict[str, Dict[str, Any]] = {}
+    for name, cls in inspect.getmembers(cellplan, inspect.isclass):
+        if dataclasses.is_dataclass(cls) and cls.__module__ == cellplan.__name__:
+            fields = {field: identity.result_values(default) for field, default in identity._result_fields(cls)
+                      if default is not identity._MISSING}
+            if fields:
+                out[name] = fields
+    return out
+
+
+def test_plan_defaults_are_a_fixed_baseline() -> None:
+    """A default is the value left out of the hash: moved, old cells that ran at it and new cells
+    at the new one would share a key (tests/golden/plan_baselines.json records every default)."""
+    import json
+    from pathlib import Path
+
+    recorded = json.loads((Path(__file__).parent / "golden" / "plan_baselines.json").read_text(encoding="utf-8"))
+    current = _baselines()
+    moved = [f"{cls}.{field}: {value!r} -> {current.get(cls, {}).get(field, '(removed)')!r}"
+             for cls, fields in recorded.items() for field, value in fields.items()
+             if current.get(cls, {}).get(field, "(removed)") != value]
+    assert not moved, ("a plan default moved; a default is the identity's baseline and must stay (change the "
+                       "config's default instead): " + "; ".join(moved))
+    new = [f"{cls}.{field}" for cls, fields in current.items() for field in fields if field not in recorded.get(cls, {})]
+    assert not new, f"record the defaults of new plan fields in tests/golden/plan_baselines.json: {', '.join(new)}"

@@ -10,6 +10,12 @@ Identity (:mod:`xtask.plan.identity`): every field enters its phase's key unless
 says it cannot change a result, ``field(metadata=NOT_RESULT)`` — the denylist sits on the field,
 not in a second list — and a field at its default value stays out of the hash, so a new field
 with a default re-keys nothing.
+
+A plan field's default is therefore the *identity's baseline*, not the config's default, and is
+never changed: ``TrainPlan.lr = 1e-5`` looks like a copy of ``PhaseTrainConfig.lr``, but if it
+followed the config, moving the config's default to 2e-5 would give the new runs the old runs'
+key (both at "the default"). Frozen here, a changed config default is a hashed value: a new key.
+The golden keys (tests/test_plan_identity.py) fail if a baseline moves.
 """
 
 from __future__ import annotations
