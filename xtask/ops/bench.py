@@ -32,6 +32,7 @@ import numpy as np
 
 from xtask.atomic import write_json_atomic
 from xtask.data.sources import read_split
+from xtask.plan.cellplan import TrainPlan
 
 
 def _device() -> Any:
@@ -168,7 +169,7 @@ def measure(cfg: Any, phase: str = "target", steps: int = 10, warmup: int = 2) -
     }
 
 
-def knob_summary(on: Dict[str, Any], hp: Any, knobs: Any) -> Dict[str, Any]:
+def knob_summary(on: Dict[str, Any], hp: TrainPlan, knobs: Any) -> Dict[str, Any]:
     """The speed and precision knobs as a run of this config uses them on this machine."""
     return {
         "bf16": on["bf16"], "fp16": on["fp16"], "tf32": on["tf32"],

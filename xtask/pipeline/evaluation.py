@@ -18,10 +18,11 @@ from xtask.atomic import write_text_atomic
 from xtask.pipeline.chance import chance
 from xtask.pipeline.features import role as feature_role
 from xtask.pipeline.formats import format_for
+from xtask.pipeline.training import PhaseResult, cap_examples
+from xtask.plan.cellplan import TrainPlan
 from xtask.scoring.files import write_labels
 from xtask.store.records import LanguageScore, TargetScores
 from xtask.tasks.spec import TaskSpec as Task
-from xtask.pipeline.training import PhaseResult, cap_examples
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ def evaluate_languages(
     task: Task,
     data: Mapping[str, Any],
     split: str,
-    hp: Any,
+    hp: TrainPlan,
     seed: int,
     cell_dir: Path,
     majority: Optional[str] = None,

@@ -15,9 +15,10 @@ from typing import Any, Dict, Optional
 
 import datasets
 
-from xtask.pipeline import attempts, preemption
 from xtask.config import EvalStrategy, Selection
+from xtask.pipeline import attempts, preemption
 from xtask.pipeline.formats import format_for
+from xtask.plan.cellplan import CellPlan, TrainPlan
 from xtask.tasks.spec import TaskSpec as Task
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ class PhaseResult:
     metrics: Dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
     # The train config the phase really used (max_length clamped to what the model accepts).
-    hp: Any = None
+    hp: Optional[TrainPlan] = None
     # What the phase started from (save_encoder restores its pooler: xtask/models/pooler.py).
     init_from: Optional[str] = None
 
@@ -59,7 +60,7 @@ class TrainKnobs:
     feature_cache: Optional[Path] = None
 
     @classmethod
-    def from_plan(cls, plan: Any) -> "TrainKnobs":
+    def from_plan(cls, plan: CellPlan) -> "TrainKnobs":
         """From a cell's :class:`xtask.plan.cellplan.CellPlan`."""
         from xtask.pipeline.features import cache_dir
 
@@ -68,7 +69,7 @@ class TrainKnobs:
                    dataloader_workers=plan.run.loader_workers, feature_cache=cache_dir(plan.run))
 
 
-def speed_knobs(hp: Any, knobs: TrainKnobs, on_gpu: bool) -> Dict[str, Any]:
+def speed_knobs(hp: TrainPlan, knobs: TrainKnobs, on_gpu: bool) -> Dict[str, Any]:
     """TrainingArguments of the speed/memory knobs that are on where they apply (all but the
     loader workers need a GPU): what the run will really use, for its log and ``xtask bench``."""
     return {
@@ -82,7 +83,7 @@ def speed_knobs(hp: Any, knobs: TrainKnobs, on_gpu: bool) -> Dict[str, Any]:
     }
 
 
-def training_arguments(hp: Any, out_dir: Path, seed: int, knobs: "TrainKnobs | bool", report_to: str,
+def training_arguments(hp: TrainPlan, out_dir: Path, seed: int, knobs: "TrainKnobs | bool", report_to: str,
                        run_name: str) -> Any:
     """The Trainer's arguments for one phase. ``knobs``: a :class:`TrainKnobs` (a bool is
     read as bf16, as before)."""
@@ -145,7 +146,7 @@ class PhaseRun:
 
     init_from: str  # Hub id or folder of the model to start from
     out_dir: Path  # the phase's folder (Trainer checkpoints go to out_dir/trainer)
-    hp: Any  # the phase's train config (train.inter or train.target)
+    hp: TrainPlan  # the phase's effective hyper-parameters (phase1.hp or phase2.hp)
     seed: int
     bf16: bool = False  # used when knobs is None
     report_to: str = "none"
@@ -220,7 +221,7 @@ def finetune(
     return PhaseResult(model, tokenizer, trainer, metrics, whole["seconds"], hp, init_from)
 
 
-def add_checkpoint_schedule(trainer: Any, hp: Any) -> None:
+def add_checkpoint_schedule(trainer: Any, hp: TrainPlan) -> None:
     """A full checkpoint every ``hp.checkpoint_minutes`` of training (none when null), none
     after the last step. Before the preemption callback (a signal still saves at any step)."""
     from xtask.pipeline.checkpointing import schedule
@@ -228,7 +229,7 @@ def add_checkpoint_schedule(trainer: Any, hp: Any) -> None:
     trainer.add_callback(schedule(getattr(hp, "checkpoint_minutes", None)))
 
 
-def with_hp(hp: Any, **values: Any) -> Any:
+def with_hp(hp: TrainPlan, **values: Any) -> TrainPlan:
     """``hp`` with ``values`` set: a :class:`xtask.plan.cellplan.TrainPlan` (frozen) is replaced,
     a config is merged."""
     import dataclasses
@@ -240,13 +241,13 @@ def with_hp(hp: Any, **values: Any) -> Any:
     return OmegaConf.merge(hp, values)
 
 
-def freeze_embeddings(model: Any, hp: Any) -> None:
+def freeze_embeddings(model: Any, hp: TrainPlan) -> None:
     """With ``freeze_embeddings``, the input word embeddings are not trained (nor tied outputs)."""
     if getattr(hp, "freeze_embeddings", False):
         model.get_input_embeddings().weight.requires_grad_(False)
 
 
-def fit_max_length(hp: Any, tokenizer: Any) -> Any:
+def fit_max_length(hp: TrainPlan, tokenizer: Any) -> TrainPlan:
     """``hp`` with ``max_length`` lowered to the longest input the model accepts (e.g. QA asks for
     384 tokens, XTREME's window; the tiny CPU model has 128 positions)."""
     limit = int(getattr(tokenizer, "model_max_length", hp.max_length) or hp.max_length)

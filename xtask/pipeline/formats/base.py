@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, Optional
 import datasets
 
 from xtask.pipeline import batching, features
+from xtask.plan.cellplan import TrainPlan
 from xtask.tasks.spec import TaskSpec as Task
 
 
@@ -53,11 +54,11 @@ class TaskFormat:
         """Model inputs with ``labels`` for training and for dev-set selection."""
         raise NotImplementedError
 
-    def feature_params(self, hp: Any) -> Dict[str, Any]:
+    def feature_params(self, hp: TrainPlan) -> Dict[str, Any]:
         """The train-config settings this format's encoding depends on (part of the cache key)."""
         return {"max_length": int(hp.max_length)}
 
-    def encode_for_training(self, dataset: datasets.Dataset, tokenizer: Any, task: Task, hp: Any,
+    def encode_for_training(self, dataset: datasets.Dataset, tokenizer: Any, task: Task, hp: TrainPlan,
                             cache: Optional[Path] = None) -> datasets.Dataset:
         """Training features (with labels) under a phase's train config; from the feature cache
         ``cache`` (a folder, or None) when it has them."""
@@ -65,7 +66,7 @@ class TaskFormat:
                                params=self.feature_params(hp),
                                build=lambda: self.encode_train(dataset, tokenizer, hp.max_length, task))
 
-    def encode_for_prediction(self, dataset: datasets.Dataset, tokenizer: Any, task: Task, hp: Any,
+    def encode_for_prediction(self, dataset: datasets.Dataset, tokenizer: Any, task: Task, hp: TrainPlan,
                               cache: Optional[Path] = None) -> datasets.Dataset:
         """Features to predict ``dataset`` from, with what maps outputs back to its rows."""
         return self.encode_for_training(dataset, tokenizer, task, hp, cache)
@@ -80,7 +81,7 @@ class TaskFormat:
 
     def build_trainer(
         self, *, model: Any, args: Any, train_set: datasets.Dataset, dev_raw: Optional[datasets.Dataset],
-        tokenizer: Any, task: Task, hp: Any, cache: Optional[Path] = None,
+        tokenizer: Any, task: Task, hp: TrainPlan, cache: Optional[Path] = None,
     ) -> Any:
         """A Trainer that trains on ``train_set`` and evaluates on the English ``dev_raw``;
         ``hp`` is the phase's train config (max_length, the QA window settings, group_by_length);
@@ -102,11 +103,11 @@ class TaskFormat:
             feature_cache=cache,
         )
 
-    def predict(self, trainer: Any, task: Task, raw: datasets.Dataset, hp: Any, lang: str) -> Prediction:
+    def predict(self, trainer: Any, task: Task, raw: datasets.Dataset, hp: TrainPlan, lang: str) -> Prediction:
         """Predictions for ``raw``'s rows, in their order (batches run longest first:
         :func:`xtask.pipeline.batching.predict_in_order`)."""
         raise NotImplementedError
 
-    def prediction_features(self, trainer: Any, task: Task, raw: datasets.Dataset, hp: Any) -> datasets.Dataset:
+    def prediction_features(self, trainer: Any, task: Task, raw: datasets.Dataset, hp: TrainPlan) -> datasets.Dataset:
         """:meth:`encode_for_prediction` with the trainer's tokenizer and feature cache."""
         return self.encode_for_prediction(raw, trainer.processing_class, task, hp, getattr(trainer, "feature_cache", None))

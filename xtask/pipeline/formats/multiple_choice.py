@@ -14,10 +14,11 @@ from typing import Any, Callable, Dict, List
 import datasets
 import numpy as np
 
-from xtask.tasks.kinds import KINDS
 from xtask.pipeline.batching import predict_in_order
 from xtask.pipeline.formats.base import Prediction, TaskFormat
+from xtask.plan.cellplan import TrainPlan
 from xtask.scoring.metrics import accuracy
+from xtask.tasks.kinds import KINDS
 from xtask.tasks.spec import TaskSpec as Task
 
 UNLABELLED = -1
@@ -79,7 +80,7 @@ class MultipleChoiceFormat(TaskFormat):
 
         return compute
 
-    def predict(self, trainer: Any, task: Task, raw: datasets.Dataset, hp: Any, lang: str) -> Prediction:
+    def predict(self, trainer: Any, task: Task, raw: datasets.Dataset, hp: TrainPlan, lang: str) -> Prediction:
         encoded = self.prediction_features(trainer, task, raw, hp)
         logits = predict_in_order(trainer, encoded.remove_columns("labels"))
         predicted = [str(int(i)) for i in np.argmax(logits, axis=-1)]

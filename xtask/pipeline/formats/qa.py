@@ -17,11 +17,12 @@ from typing import Any, Dict, List, Optional, Tuple
 import datasets
 import numpy as np
 
-from xtask.tasks.kinds import KINDS
 from xtask.pipeline import batching, features
 from xtask.pipeline.batching import predict_in_order
 from xtask.pipeline.formats.base import Prediction, TaskFormat
+from xtask.plan.cellplan import TrainPlan
 from xtask.scoring.metrics import mlqa_em_f1, squad_em_f1, squad_v2_em_f1
+from xtask.tasks.kinds import KINDS
 from xtask.tasks.spec import TaskSpec as Task
 
 META = ("example", "offset_mapping", "cls_index")
@@ -195,18 +196,18 @@ class QAFormat(TaskFormat):
         # otherwise hand its num_labels to the QA head.
         return {"num_labels": 2}
 
-    def feature_params(self, hp: Any) -> Dict[str, Any]:
+    def feature_params(self, hp: TrainPlan) -> Dict[str, Any]:
         return {"max_length": int(hp.max_length), "doc_stride": int(hp.doc_stride),
                 "max_query_length": int(hp.max_query_length)}
 
-    def encode_for_training(self, dataset: datasets.Dataset, tokenizer: Any, task: Task, hp: Any,
+    def encode_for_training(self, dataset: datasets.Dataset, tokenizer: Any, task: Task, hp: TrainPlan,
                             cache: Optional[Path] = None) -> datasets.Dataset:
         return features.encode(cache, dataset, tokenizer, task=task, fmt=self, purpose="train",
                                params=self.feature_params(hp),
                                build=lambda: encode_windows(dataset, tokenizer, hp.max_length, hp.doc_stride,
                                                             with_positions=True, max_query_length=hp.max_query_length))
 
-    def encode_for_prediction(self, dataset: datasets.Dataset, tokenizer: Any, task: Task, hp: Any,
+    def encode_for_prediction(self, dataset: datasets.Dataset, tokenizer: Any, task: Task, hp: TrainPlan,
                               cache: Optional[Path] = None) -> datasets.Dataset:
         """Windows with their bookkeeping (:data:`META`): question, context offsets, CLS position."""
         return features.encode(cache, dataset, tokenizer, task=task, fmt=self, purpose="predict",
@@ -222,7 +223,7 @@ class QAFormat(TaskFormat):
             return squad_v2_em_f1(data, answers)
         return squad_em_f1(data, answers)
 
-    def answer(self, trainer: Any, raw: datasets.Dataset, hp: Any, task: Task,
+    def answer(self, trainer: Any, raw: datasets.Dataset, hp: TrainPlan, task: Task,
                windows: Optional[datasets.Dataset] = None) -> Dict[str, str]:
         """Each question's best span; ``windows``: ``raw``'s prediction features if already encoded."""
         if windows is None:
@@ -259,7 +260,7 @@ class QAFormat(TaskFormat):
             feature_cache=cache,
         )
 
-    def predict(self, trainer: Any, task: Task, raw: datasets.Dataset, hp: Any, lang: str) -> Prediction:
+    def predict(self, trainer: Any, task: Task, raw: datasets.Dataset, hp: TrainPlan, lang: str) -> Prediction:
         answers = self.answer(trainer, raw, hp, task)
         if not task.unanswerable and not any(raw["answers"][i]["text"] for i in range(len(raw))):
             return Prediction(answers, None, None, len(raw))

@@ -16,11 +16,12 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import datasets
 import numpy as np
 
-from xtask.tasks.kinds import KINDS
 from xtask.pipeline import features as feature_cache
 from xtask.pipeline.batching import predict_in_order
 from xtask.pipeline.formats.base import Prediction, TaskFormat
+from xtask.plan.cellplan import TrainPlan
 from xtask.scoring.metrics import tagging_f1
+from xtask.tasks.kinds import KINDS
 from xtask.tasks.spec import TaskSpec as Task
 
 IGNORE = -100  # label of special tokens and non-first subwords: no loss, no prediction
@@ -108,16 +109,16 @@ class TaggingFormat(TaskFormat):
     def encode_train(self, dataset: datasets.Dataset, tokenizer: Any, max_length: int, task: Task) -> datasets.Dataset:
         return self._features(dataset, tokenizer, max_length, task).remove_columns(list(META))
 
-    def feature_params(self, hp: Any) -> Dict[str, Any]:
+    def feature_params(self, hp: TrainPlan) -> Dict[str, Any]:
         return {"max_length": int(hp.max_length), "tagging_piece": _piece(hp)}
 
-    def encode_for_training(self, dataset: datasets.Dataset, tokenizer: Any, task: Task, hp: Any,
+    def encode_for_training(self, dataset: datasets.Dataset, tokenizer: Any, task: Task, hp: TrainPlan,
                             cache: Optional[Path] = None) -> datasets.Dataset:
         return feature_cache.encode(
             cache, dataset, tokenizer, task=task, fmt=self, purpose="train", params=self.feature_params(hp),
             build=lambda: self._features(dataset, tokenizer, hp.max_length, task, _piece(hp)).remove_columns(list(META)))
 
-    def encode_for_prediction(self, dataset: datasets.Dataset, tokenizer: Any, task: Task, hp: Any,
+    def encode_for_prediction(self, dataset: datasets.Dataset, tokenizer: Any, task: Task, hp: TrainPlan,
                               cache: Optional[Path] = None) -> datasets.Dataset:
         return feature_cache.encode(cache, dataset, tokenizer, task=task, fmt=self, purpose="predict",
                                     params=self.feature_params(hp),
@@ -140,7 +141,7 @@ class TaggingFormat(TaskFormat):
 
         return compute
 
-    def predict(self, trainer: Any, task: Task, raw: datasets.Dataset, hp: Any, lang: str) -> Prediction:
+    def predict(self, trainer: Any, task: Task, raw: datasets.Dataset, hp: TrainPlan, lang: str) -> Prediction:
         features = self.prediction_features(trainer, task, raw, hp)
         logits = predict_in_order(trainer, features.remove_columns([*META, "labels"]))
         predicted: List[List[str]] = [[""] * len(tokens) for tokens in raw["tokens"]]
@@ -156,7 +157,7 @@ class TaggingFormat(TaskFormat):
         return Prediction(predicted, gold, tagging_f1(gold, predicted), len(raw))
 
 
-def _piece(hp: Any) -> str:
+def _piece(hp: TrainPlan) -> str:
     """The phase's ``tagging_piece`` as a string (``first`` when the config has none)."""
     value = getattr(hp, "tagging_piece", None) or "first"
     return str(getattr(value, "value", value))
