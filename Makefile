@@ -30,12 +30,13 @@ demo: env
 real: env
 	HF_HUB_OFFLINE=1 $(BIN)/python launch.py -m +sweep=real_cpu
 
+# Every test, on every core (pytest-xdist; SLURM tests share one worker, long tests go first: tests/conftest.py).
 test: env
-	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -n auto --dist loadgroup
 
 # The inner loop: the representative quick part (no end-to-end training, SLURM or real data; docs/development.md).
 test-fast: env
-	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m "not slow and not slurm and not realdata"
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -n auto --dist loadgroup -m "not slow and not slurm and not realdata"
 
 # Every benchmark in bench/, quick settings, one after the other (figures: BENCHMARKS.md).
 bench: env

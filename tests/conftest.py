@@ -37,6 +37,18 @@ def require(ok: bool, reason: str) -> None:
         pytest.fail(f"{reason} (CI=true: required)")
     pytest.skip(reason)
 
+def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
+    """For ``make test``'s parallel run (pytest-xdist, ``--dist loadgroup``): the SLURM tests
+    share one worker (one cluster at a time on this machine), and the long tests are handed out
+    first, so that no worker is left running one of them alone at the end."""
+    for item in items:
+        if item.get_closest_marker("slurm") is not None:
+            item.add_marker(pytest.mark.xdist_group("slurm"))
+    long_first = {id(item): item.get_closest_marker("slow") is None and item.get_closest_marker("slurm") is None
+                  for item in items}
+    items.sort(key=lambda item: long_first[id(item)])  # stable: the file order otherwise
+
+
 # Small step budgets so that a whole cell trains in a few seconds.
 TINY_BUDGET: List[str] = [
     "train.inter.max_steps=8",
