@@ -124,3 +124,17 @@ def test_an_adaptive_grid_runs_phase_1_then_none_and_the_top_1_per_target(tmp_pa
     assert rows[("xnli", "squad")] == "False" and rows[("pawsx", "mnli")] == "False"
     assert "cells to run: 4 of the full grid's 6" in proc.stdout
     assert "| squad |" in (sweep / "transfer_matrix.md").read_text()  # the end-of-sweep report has the selected cells
+
+
+@pytest.mark.slow
+def test_an_adaptive_grid_without_predictions_or_with_k_0_stops_with_one_line(tmp_path: Path, shared_cache: Path) -> None:
+    predictions = tmp_path / "predictions.csv"
+    predictions.write_text("signal,target,inter,model,score\nsemb,xnli,mnli,tiny,2\n")
+    base = [sys.executable, "launch.py", "-m", "inter=none", "target=xnli", "+adaptive=halving",
+            f"adaptive.predictions={predictions}", f"paths.outputs={tmp_path / 'outputs'}", f"paths.cache={shared_cache}"]
+    proc = subprocess.run(base, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "error: no predictions of signal 'logme_en'; the predictions have: semb" in proc.stderr
+    assert not (tmp_path / "outputs" / "cells").exists()  # nothing ran
+    proc = subprocess.run(base + ["adaptive.top_k=0"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and "adaptive.top_k=0: keep at least 1" in proc.stderr

@@ -60,6 +60,10 @@ class HalvingSweeper(Sweeper):
         from xtask.store import encoders
 
         settings = self.config.adaptive
+        if int(settings.top_k) < 1:  # before anything is launched
+            print(f"error: adaptive.top_k={settings.top_k}: keep at least 1 intermediate task per target beside none",
+                  file=sys.stderr)
+            raise SystemExit(2)
         sweep_dir = Path(self.config.hydra.sweep.dir)
         sweep_dir.mkdir(parents=True, exist_ok=True)
         OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
@@ -139,7 +143,12 @@ def _predictions(settings: Any, cells: Sequence[Any], outputs: Path) -> pd.DataF
         frame = quality.read_predictions(outputs)
     quality.signals_of(frame, signal)
     models = {cell.model for cell in cells}
-    return frame[(frame["signal"] == signal) & frame["model"].isin(models)][["target", "inter", "score"]]
+    targets = {cell.target for cell in cells}
+    mine = frame[(frame["signal"] == signal) & frame["model"].isin(models) & frame["target"].isin(targets)]
+    if mine.empty:  # ranking nothing would run the whole grid: say so instead
+        raise quality.PredictionError(f"no prediction of signal {signal} for model(s) {', '.join(sorted(models))} and "
+                                      f"target(s) {', '.join(sorted(targets))}")
+    return mine[["target", "inter", "score"]]
 
 
 def _write(sweep_dir: Path, text: str, selection: Any, regrets: Optional[pd.DataFrame]) -> None:
