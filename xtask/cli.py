@@ -3,6 +3,7 @@
     xtask matrix outputs/multirun/<sweep>     # transfer matrix of a sweep
     xtask matrix outputs/cells                # ... of every cell ever run here
     xtask aggregate outputs/multirun/<sweep>  # full report: matrices, deltas, heatmap, LaTeX, best per target
+    xtask aggregate outputs --compare prediction  # ... and how well the stored predictions ranked each target
     xtask score --predictions P --labels L    # XTREME's evaluate.py numbers for P/TASK/test-LANG.*
     xtask plan +sweep=paper model=xlmr_large  # what a launch would run, dedup'd trainings, GPU-hours
     xtask costs outputs/cells --out conf/local/costs.yaml  # GPU-hours measured by finished cells, for plan
@@ -67,18 +68,42 @@ def _matrix(args: argparse.Namespace) -> int:
 def _aggregate(args: argparse.Namespace) -> int:
     from xtask.report import aggregate
 
-    if args.compare not in (None, "paper") and not Path(args.compare).is_file():
-        print(f"error: --compare {args.compare}: neither 'paper' nor a CSV file (the layout of "
-              "xtask/resources/paper/phang2020.csv)", file=sys.stderr)
+    papers = [c for c in args.compare if c != "prediction"]
+    if len(papers) > 1:
+        print(f"error: --compare names {len(papers)} papers ({', '.join(papers)}): give one (and `prediction`)",
+              file=sys.stderr)
         return 2
+    if papers and papers[0] != "paper" and not Path(papers[0]).is_file():
+        print(f"error: --compare {papers[0]}: neither 'paper' nor a CSV file (the layout of "
+              "xtask/resources/paper/phang2020.csv; `prediction` judges the stored predictions instead)", file=sys.stderr)
+        return 2
+    if args.signal is not None and "prediction" not in args.compare:
+        print("error: --signal chooses among stored predictions: it needs --compare prediction", file=sys.stderr)
+        return 2
+    prediction = None
+    if "prediction" in args.compare:
+        from xtask.predict import quality
+
+        root = args.predictions or _outputs_root()
+        try:
+            prediction = aggregate.PredictionCompare(quality.read_predictions(root), args.signal, args.resamples)
+            quality.signals_of(prediction.predictions, args.signal)
+        except quality.PredictionError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        if prediction.predictions.empty:
+            print(f"error: no stored predictions under {root} (`xtask predict OVERRIDES` makes them; --predictions "
+                  "ROOT reads another outputs tree)", file=sys.stderr)
+            return 2
     found = _collect(args)
     if found is None:
         return 1
     long, notes, _ = found
     out = args.out or (Path("outputs") / "aggregate" / args.wandb_group if args.wandb_group else args.paths[0])
     try:
-        reports = aggregate.run(long, out, args.format, args.compare, notes=notes, benchmark=args.benchmark,
-                                resamples=args.resamples, baselines=args.baseline)
+        reports = aggregate.run(long, out, args.format, papers[0] if papers else None, notes=notes,
+                                benchmark=args.benchmark, resamples=args.resamples, baselines=args.baseline,
+                                prediction=prediction)
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -86,11 +111,23 @@ def _aggregate(args: argparse.Namespace) -> int:
         print(report.console())
         print()
         print(report.best_md)
-        print(f"\n(report written to {report.out}{'; paper comparison in compare_paper.md' if report.compare_md else ''})\n")
+        if report.prediction_md:
+            print()
+            print(report.prediction_md)
+        extra = "".join(f"; {what} in {name}" for what, name, shown in (
+            ("paper comparison", "compare_paper.md", report.compare_md),
+            ("prediction quality", "compare_prediction.md", report.prediction_md)) if shown)
+        print(f"\n(report written to {report.out}{extra})\n")
         if args.seeds_needed is not None:
             print(_seeds_needed_text(report, args.seeds_needed))
             print()
     return 0
+
+
+def _outputs_root() -> Path:
+    from xtask.ops.paths import outputs
+
+    return outputs()
 
 
 def _seeds_needed_text(report, delta: float) -> str:
@@ -401,8 +438,14 @@ def build_parser() -> argparse.ArgumentParser:
     agg.add_argument("--out", type=Path, default=None, help="where to write the report (default: the first path)")
     agg.add_argument("--format", choices=["csv", "parquet"], default="csv",
                      help="the long table: csv always, parquet too when pyarrow is installed")
-    agg.add_argument("--compare", default=None, metavar="paper|CSV",
-                     help="put Phang et al. (2020)'s numbers (or a CSV in the same layout) beside ours")
+    agg.add_argument("--compare", action="append", default=[], metavar="paper|CSV|prediction",
+                     help="put Phang et al. (2020)'s numbers (or a CSV in the same layout) beside ours; `prediction`: "
+                          "judge the stored predicted rankings (xtask predict) against this matrix (repeatable)")
+    agg.add_argument("--signal", default=None, metavar="NAME",
+                     help="with --compare prediction: judge this signal only (default: every stored signal)")
+    agg.add_argument("--predictions", type=Path, default=None, metavar="ROOT",
+                     help="with --compare prediction: the outputs tree holding the predictions (default: outputs, "
+                          "or XTASK_OUTPUTS)")
     agg.add_argument("--no-borrow", action="store_true",
                      help="do not take the inter=none cells a grid lacks from the cell store beside its cells")
     agg.add_argument("--resamples", type=int, default=1000,

@@ -302,6 +302,31 @@ class PathsConfig:
     cells: str = "${paths.outputs}/cells"
 
 
+class AdaptiveStage(str, Enum):
+    """What a job of an adaptive grid does (set by the halving sweeper, xtask/predict/sweeper.py)."""
+
+    phase1 = "phase1"  # train the intermediate encoder into the shared cache; no cell
+    cell = "cell"  # the whole cell, as without an adaptive grid
+
+
+@dataclass
+class AdaptiveConfig:
+    """``+adaptive=halving`` (conf/adaptive/halving.yaml; docs/prediction.md, "Adaptive grids"):
+    phase 1 for every intermediate task, a prediction, then phase 2 for the top ``top_k``
+    intermediate tasks of each target (``none`` always). Nothing here enters a cell's key."""
+
+    top_k: int = 2
+    signal: str = "logme_en"
+    # A CSV of predictions (columns signal, target, inter, model, score) to rank by instead of
+    # the stored ones (xtask predict).
+    predictions: Optional[str] = None
+    # A finished full grid (a folder of its cells): the halving report adds the regret the
+    # selection would have incurred on it.
+    full: Optional[str] = None
+    costs: Optional[str] = None  # the GPU-hour prices (default conf/costs.yaml, as xtask plan)
+    stage: AdaptiveStage = AdaptiveStage.cell
+
+
 @dataclass
 class XTaskConfig:
     model: ModelConfig = MISSING
@@ -322,6 +347,8 @@ class XTaskConfig:
     recompute_stale: bool = False
     # A cell another live job holds: skip it (say who holds it) or wait for it.
     on_busy: OnBusy = OnBusy.skip
+    # An adaptive grid's settings (+adaptive=halving); None for an ordinary grid.
+    adaptive: Optional[AdaptiveConfig] = None
 
 
 def register_configs() -> None:

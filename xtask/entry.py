@@ -66,7 +66,7 @@ def run_job(cfg: DictConfig) -> float:
     from xtask import failures
     from xtask.failures import EnvironmentFailure
     from xtask.models.sources import check_model_available
-    from xtask.pipeline.cell import plan_cell, run_cell
+    from xtask.pipeline.cell import plan_cell, run_cell, run_phase1
     from xtask.pipeline.preemption import Preempted
     from xtask.store import cells as store
 
@@ -78,6 +78,10 @@ def run_job(cfg: DictConfig) -> float:
     try:
         planned = plan_cell(cfg)
         check_model_available(cfg.model.pretrained, cfg.model.revision, cfg.model.build)
+        if phase1_only(cfg):  # an adaptive grid's first batch: the encoder, no cell
+            entry = run_phase1(planned)
+            log.info("phase 1 of %s: %s", planned.plan.inter, entry or "nothing to train (inter=none)")
+            return math.nan
         if job_dir is not None:
             store.write_pointer(job_dir, planned.folder)
         outcome = run_cell(cfg, planned)
@@ -116,6 +120,13 @@ def run_job(cfg: DictConfig) -> float:
         print(f"error: {line}", file=sys.stderr)
         raise SystemExit(1)
     return math.nan if outcome.score is None else float(outcome.score)
+
+
+def phase1_only(cfg: DictConfig) -> bool:
+    """Whether this job trains phase 1 only (``adaptive.stage=phase1``, set by the halving sweeper)."""
+    adaptive = cfg.get("adaptive")
+    stage = adaptive.get("stage") if adaptive is not None else None
+    return getattr(stage, "value", stage) == "phase1"
 
 
 def exit_now(code: int = 0) -> None:

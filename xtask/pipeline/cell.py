@@ -297,6 +297,24 @@ def _target_phase(planned: Planned, target: TaskSpec, data: Any, init_from: str,
     return scores
 
 
+def run_phase1(planned: Planned) -> Optional[Path]:
+    """Phase 1 only: the cell's intermediate encoder in the shared cache, trained by this job if
+    nobody has yet (an adaptive grid's first batch, ``adaptive.stage=phase1``); no cell folder
+    is written. The cache entry, or None for ``inter=none`` (nothing to train)."""
+    from xtask.models.registry import pretrained_path
+    from xtask.pipeline.preflight import read_phase1_data
+    from xtask.store import encoders
+
+    plan = planned.plan
+    if planned.inter_key is None:
+        return None
+    entry = encoders.entry_path(plan.run.cache, plan.inter, planned.inter_key)
+    data = read_phase1_data(plan) if plan.run.force or not encoders.is_complete(entry) else {}
+    with torch_threads(plan.run.cpu_threads):
+        intermediate_encoder(plan, pretrained_path(plan.model, plan.run.cache), entry, data)
+    return entry
+
+
 def intermediate_encoder(plan: CellPlan, init_from: str, entry: Path, data: Dict[str, Any]) -> Any:
     """The phase-1 encoder from the shared cache, trained by this job if nobody has yet."""
     from xtask.pipeline.intermediate import run_intermediate

@@ -66,15 +66,29 @@ def read_cell_data(plan: Any, target: Any, needs_inter: bool) -> CellData:
         data.train = reader(f"{target.name} train en", lambda: read_split(target, ctx, "train", "en"))
         data.selection = reader(f"{target.name} selection set (English dev)", lambda: read_selection(target, ctx))
     if needs_inter and plan.phase1 is not None:
-        from xtask.pipeline.intermediate import phase1_tasks, training_set
-
-        phase1 = plan.phase1
-        for task in phase1_tasks(phase1, ctx):  # English and/or its translations (translate-train), as phase 1 trains
-            train = reader(f"{task.name} train", lambda task=task: training_set(task, ctx, phase1.translated))
-            dev = (reader(f"{task.name} dev", lambda task=task: read_selection(task, ctx))
-                   if not phase1.is_mixture else None)  # a mixture selects nothing
-            data.inter[task.name] = (train, dev)
+        data.inter = _phase1_data(plan, reader)
     reader.raise_if_any(f"cell {plan.inter} -> {target.name}")
+    return data
+
+
+def read_phase1_data(plan: Any) -> Dict[str, Any]:
+    """The splits phase 1 of ``plan`` trains and selects on (task -> (train, dev)), and nothing
+    of the target: for a job that trains the intermediate encoder only (adaptive grids)."""
+    reader = Reader()
+    data = _phase1_data(plan, reader) if plan.phase1 is not None else {}
+    reader.raise_if_any(f"intermediate task {plan.inter}")
+    return data
+
+
+def _phase1_data(plan: Any, reader: "Reader") -> Dict[str, Any]:
+    from xtask.pipeline.intermediate import phase1_tasks, training_set
+
+    ctx, phase1, data = plan.data, plan.phase1, {}
+    for task in phase1_tasks(phase1, ctx):  # English and/or its translations (translate-train), as phase 1 trains
+        train = reader(f"{task.name} train", lambda task=task: training_set(task, ctx, phase1.translated))
+        dev = (reader(f"{task.name} dev", lambda task=task: read_selection(task, ctx))
+               if not phase1.is_mixture else None)  # a mixture selects nothing
+        data[task.name] = (train, dev)
     return data
 
 

@@ -16,6 +16,8 @@ Collects the cells' results into one long table (:mod:`xtask.report.collect`), t
 * ``best_per_target.{csv,md}``: the best intermediate task per target and the XTREME score of
   picking it (see :func:`xtask.report.tables.best_per_target` for exactly what is computed);
 * ``per_language/TARGET.{csv,md}``: rows x languages, and ``TARGET_delta.png`` (minus ``none``);
+* ``compare_prediction.{csv,md}`` with ``--compare prediction``: each target's predicted ranking of
+  intermediate tasks (``xtask predict``) against this matrix (:mod:`xtask.predict.quality`);
 * ``compare_paper.{csv,md}`` with ``--compare`` (and ``compare_paper_deltas.csv``: the v1
   preprint's Table 2 deltas beside ours and our intervals); ``report.md``: all of it on one page.
 
@@ -77,6 +79,8 @@ class Report:
     notes: List[str] = field(default_factory=list)
     out: Optional[Path] = None
     compare_md: Optional[str] = None
+    prediction_md: Optional[str] = None  # with --compare prediction (xtask/predict/quality.py)
+    prediction_sentence: Optional[str] = None
     analysis: Optional[stats_module.Analysis] = None
 
     @property
@@ -242,8 +246,10 @@ def write_long(long: pd.DataFrame, out: Path, fmt: str = "csv") -> List[Path]:
     return written
 
 
-def write(report: Report, out: Path, paper: Optional[pd.DataFrame] = None) -> List[Path]:
-    """Write one model's report into ``out``; returns the files written."""
+def write(report: Report, out: Path, paper: Optional[pd.DataFrame] = None,
+          prediction: Optional[PredictionCompare] = None) -> List[Path]:
+    """Write one model's report into ``out``; returns the files written. ``prediction``: the
+    stored predictions to judge against this matrix (``--compare prediction``)."""
     from xtask.report import paper as paper_module
 
     report.out = out
@@ -296,8 +302,31 @@ def write(report: Report, out: Path, paper: Optional[pd.DataFrame] = None) -> Li
         report.compare_md = text
         files.append(_csv(frame, out / "compare_paper.csv", None))
         files.append(_write(out / "compare_paper.md", text))
+    if prediction is not None:
+        files += _write_prediction(report, out, prediction)
     files.append(_write(out / "report.md", _page(report, delta_text)))
     return files
+
+
+@dataclass(frozen=True)
+class PredictionCompare:
+    """What ``--compare prediction`` judges: the stored predictions, one signal or all, resamples."""
+
+    predictions: pd.DataFrame
+    signal: Optional[str] = None
+    resamples: int = bootstrap.RESAMPLES
+
+
+def _write_prediction(report: Report, out: Path, prediction: PredictionCompare) -> List[Path]:
+    """``compare_prediction.{md,csv}``: each target's predicted ranking against this matrix."""
+    from xtask.predict import quality
+
+    found = quality.compare(report.long, prediction.predictions, report.columns, prediction.resamples,
+                            prediction.signal)
+    report.prediction_md = quality.markdown(found, report.model)
+    report.prediction_sentence = quality.sentence(found)
+    return [_csv(quality.frame(found), out / "compare_prediction.csv", None),
+            _write(out / "compare_prediction.md", report.prediction_md)]
 
 
 def per_language_delta(report: Report, target: str, frame: pd.DataFrame) -> Optional[pd.DataFrame]:
@@ -326,6 +355,8 @@ def _page(report: Report, delta_text: pd.DataFrame) -> str:
         parts += ["## Per language, minus none", "\n\n".join(pictures)]
     if report.compare_md:
         parts += ["## Compared with Phang et al. (2020)", report.compare_md]
+    if report.prediction_sentence:
+        parts += ["## Predicted rankings", report.prediction_sentence]
     if report.notes:
         parts += ["## Notes", "\n".join(f"* {note}" for note in report.notes)]
     return "\n\n".join(parts)
@@ -334,9 +365,10 @@ def _page(report: Report, delta_text: pd.DataFrame) -> str:
 def run(
     long: pd.DataFrame, out: Path, fmt: str = "csv", compare: Optional[str] = None, all_targets: bool = True,
     notes: Optional[List[str]] = None, benchmark: str = DEFAULT_BENCHMARK, resamples: int = bootstrap.RESAMPLES,
-    baselines: Optional[List[str]] = None,
+    baselines: Optional[List[str]] = None, prediction: Optional[PredictionCompare] = None,
 ) -> List[Report]:
-    """Build and write every report under ``out`` (``out/<report>/`` when there are several)."""
+    """Build and write every report under ``out`` (``out/<report>/`` when there are several);
+    ``compare``: ``paper`` or a CSV in its layout; ``prediction``: stored predictions to judge."""
     from xtask.report import paper as paper_module
 
     paper = None
@@ -348,7 +380,7 @@ def run(
     reports = build_all(long, all_targets, benchmark, resamples, baselines)
     for report in reports:
         report.notes[:0] = list(notes or [])
-        write(report, out if len(reports) == 1 else out / _safe(report.model), paper)
+        write(report, out if len(reports) == 1 else out / _safe(report.model), paper, prediction)
     return reports
 
 

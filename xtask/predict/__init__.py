@@ -1,0 +1,1 @@
+"""Predicting the transfer matrix before paying for it, and checking the prediction (issue 22)."""
