@@ -21,7 +21,7 @@ Retrieval kinds have no phase 2 and nothing to predict: they are scored directly
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -50,7 +50,6 @@ class Labelled:
     labels: np.ndarray
     classes: Tuple[str, ...]
     examples: int
-    notes: Tuple[str, ...] = field(default=())
 
 
 Reader = Callable[[Any, Any, Any, Any, Any, int], Tuple[List[Encoded], Tuple[str, ...]]]
@@ -153,46 +152,48 @@ def encode(task: Any, rows: Any, tokenizer: Any, hp: Any, cache: Any, seed: int)
     return READERS[kind_of(task).name](task, rows, tokenizer, hp, cache, seed)
 
 
-def _batches(encoder: Any, encoded: List[Encoded]) -> Iterator[Tuple[List[Encoded], Any]]:
-    """Batches of similar length (little padding), padded by the tokenizer, with their hidden states."""
-    order = sorted(encoded, key=lambda e: len(e.inputs["input_ids"]))
+def _batches(encoder: Any, encoded: List[Encoded]) -> Iterator[Tuple[List[int], Any, Any]]:
+    """(indices into ``encoded``, padded batch, hidden states): batches of similar length
+    (little padding), padded by the tokenizer."""
+    order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].inputs["input_ids"]))
     for start in range(0, len(order), encoder.batch_size):
-        chunk = order[start : start + encoder.batch_size]
-        batch = encoder.tokenizer.pad([e.inputs for e in chunk], return_tensors="pt")
-        yield chunk, batch, encoder.hidden(batch).float().cpu()
+        indices = order[start : start + encoder.batch_size]
+        batch = encoder.tokenizer.pad([encoded[i].inputs for i in indices], return_tensors="pt")
+        yield indices, batch, encoder.hidden(batch).float().cpu()
 
 
 def labelled(encoder: Any, encoded: List[Encoded], classes: Tuple[str, ...]) -> Labelled:
-    """The feature rows LogME scores: each input's read positions (or its pooled vector)."""
+    """The feature rows LogME scores, in the order of ``encoded``: each input's read positions
+    (or its pooled vector), with their class ids."""
     from xtask.pipeline.retrieval import mean_pool
 
-    rows: List[np.ndarray] = []
-    labels: List[int] = []
-    for chunk, batch, hidden in _batches(encoder, [e for e in encoded if e.labels]):
-        pooled = mean_pool(hidden, batch["attention_mask"]).numpy()
-        for b, item in enumerate(chunk):
-            if item.positions:
-                rows.append(hidden[b, list(item.positions)].numpy())
-            else:
-                rows.append(pooled[b : b + 1])
-            labels.extend(item.labels)
-    if not rows:
+    items = [e for e in encoded if e.labels]
+    if not items:
         raise ValueError("no labelled example to score (an unlabelled split?)")
+    rows: List[np.ndarray] = [np.empty(0)] * len(items)
+    for indices, batch, hidden in _batches(encoder, items):
+        pooled = mean_pool(hidden, batch["attention_mask"]).numpy()
+        for b, i in enumerate(indices):
+            positions = list(items[i].positions)
+            rows[i] = hidden[b, positions].numpy() if positions else pooled[b : b + 1]
+    labels = [label for item in items for label in item.labels]
     return Labelled(np.concatenate(rows).astype(np.float64), np.asarray(labels), classes,
-                    len({e.example for e in encoded if e.labels}))
+                    len({e.example for e in items}))
 
 
 def example_vectors(encoder: Any, encoded: List[Encoded]) -> np.ndarray:
-    """One unit vector per example: the mean of its inputs' mean-pooled, normalised vectors."""
+    """One unit vector per example (in example order): the mean of its inputs' mean-pooled,
+    normalised vectors."""
     from xtask.pipeline.retrieval import mean_pool
 
     sums: Dict[int, np.ndarray] = {}
     counts: Dict[int, int] = {}
-    for chunk, batch, hidden in _batches(encoder, encoded):
+    for indices, batch, hidden in _batches(encoder, encoded):
         pooled = mean_pool(hidden, batch["attention_mask"]).numpy()
         pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-        for b, item in enumerate(chunk):
-            sums[item.example] = sums.get(item.example, 0) + pooled[b]
-            counts[item.example] = counts.get(item.example, 0) + 1
+        for b, i in enumerate(indices):
+            example = encoded[i].example
+            sums[example] = sums.get(example, 0) + pooled[b]
+            counts[example] = counts.get(example, 0) + 1
     vectors = np.stack([sums[k] / counts[k] for k in sorted(sums)])
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
