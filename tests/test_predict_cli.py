@@ -75,6 +75,7 @@ def test_cached_only_lists_the_missing_encoders_and_trains_none(tmp_path: Path, 
     assert "1 encoder(s) to train (+0 cached)" in out
 
 
+@pytest.mark.slow
 def test_retrieval_targets_are_scored_directly_and_bad_names_are_refused(tmp_path: Path, capsys) -> None:
     assert xtask_main(["predict", "inter=none", "target=tatoeba", f"paths.outputs={tmp_path}", "--tier", "semb"]) == 0
     assert "not predicted: tatoeba: scored directly (no phase 2 to save)" in capsys.readouterr().out
