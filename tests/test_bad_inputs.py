@@ -313,6 +313,7 @@ def test_a_header_line_in_a_headerless_format_says_so(tmp_path: Path) -> None:
     (["plan", "+sweep=papr"], "error: In 'config': Could not find 'sweep/papr' Available options in 'sweep': demo"),
     (["plan", "inter=MNLI"], "Available options in 'inter': anli_plus"),
     (["plan", "--costs", "/nonexistent/costs.yaml"], "error: --costs /nonexistent/costs.yaml: no such file"),
+    (["predict", "target=xnlii"], "Available options in 'target': bucc2018"),
     (["matrix", "/nonexistent/outputs"], "error: /nonexistent/outputs does not exist"),
     (["aggregate", "{tmp}", "--compare", "papr"], "error: --compare papr: neither 'paper' nor a CSV file"),
 ])

@@ -8,7 +8,7 @@ command cannot hide in an untagged one). Each command is checked for what it is:
   (a multirun: enough of its jobs that every swept value is composed once) and validated, as
   ``--cfg job`` and the multirun's start do, in-process;
 * ``[.venv/bin/]xtask CMD ARGS``: the arguments parse with the ``xtask`` command's own parser;
-  the overrides of ``plan`` and ``bench`` are composed and validated as above;
+  the overrides of ``plan``, ``predict`` and ``bench`` are composed and validated as above;
 * ``make TARGET``: TARGET is a rule of the Makefile;
 * ``python SCRIPT.py --opt``: the script exists and defines each option;
 * ``conda env create -f FILE`` / ``conda activate NAME`` / ``mkdir -p`` / ``cp SRC DST``: FILE and
@@ -187,7 +187,7 @@ def _check_xtask(args: List[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
         parsed = build_parser().parse_args(args)
     except SystemExit as err:
         pytest.fail(f"xtask {' '.join(args)}: the parser refuses it (exit {err.code})")
-    if parsed.command == "plan":
+    if parsed.command in ("plan", "predict"):  # both take launch.py -m's overrides
         _check_overrides(parsed.overrides, multirun=True)
 
 

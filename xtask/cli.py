@@ -6,6 +6,7 @@
     xtask aggregate outputs --compare prediction  # ... and how well the stored predictions ranked each target
     xtask score --predictions P --labels L    # XTREME's evaluate.py numbers for P/TASK/test-LANG.*
     xtask plan +sweep=paper model=xlmr_large  # what a launch would run, dedup'd trainings, GPU-hours
+    xtask predict inter=none,mnli,squad target=xnli  # rank intermediate tasks per target before running them
     xtask costs outputs/cells --out conf/local/costs.yaml  # GPU-hours measured by finished cells, for plan
     xtask bench model=xlmr_large target=xquad # steps/s, examples/s, peak memory of one phase here
     xtask submission CELL... --out sub/      # one cell per target -> XTREME's submission folder
@@ -19,7 +20,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Union
 
 
 def _collect(args: argparse.Namespace):
@@ -172,9 +173,11 @@ def _older_keys(cells: list) -> Optional[tuple]:
     return None
 
 
-def _plan(args: argparse.Namespace) -> int:
+def _planned_grid(args: argparse.Namespace) -> Union[list, int]:
+    """The grid's planned cells (:func:`xtask.ops.plan.plan`), or the exit code after an error
+    (a missing --costs file, a bad override, no cells)."""
     from xtask.config import ConfigError
-    from xtask.ops.plan import check_data, load_costs, plan, summarize
+    from xtask.ops.plan import plan
 
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
@@ -196,6 +199,15 @@ def _plan(args: argparse.Namespace) -> int:
     if not cells:
         print("no cells: nothing to plan", file=sys.stderr)
         return 1
+    return cells
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from xtask.ops.plan import check_data, hours_text, load_costs, summarize
+
+    cells = _planned_grid(args)
+    if isinstance(cells, int):
+        return cells
     summary = summarize(cells, load_costs(args.costs), force="force=true" in args.overrides)
     if args.list:
         listed = set()
@@ -214,7 +226,6 @@ def _plan(args: argparse.Namespace) -> int:
         print(f"note: {older[1]} cell(s) under {older[0]} were keyed by an older xtask (before keys were functions of "
               f"the plan): `xtask migrate {older[0]}` gives them today's keys, so that this grid finds them")
     states = ", ".join(f"{n} {s}" for s, n in sorted(summary["by_state"].items()))
-    hours = summary["gpu_hours"]
     print(f"cells:                   {summary['cells']} ({states}); {summary['to_run']} to run")
     if summary["by_state"].get("stale"):
         print(f"                         {summary['by_state']['stale']} stale (computed by an older results version: "
@@ -222,21 +233,7 @@ def _plan(args: argparse.Namespace) -> int:
     print(f"intermediate trainings:  {summary['intermediate_trainings']} to train "
           f"(+{summary['intermediate_cached']} cached) with the shared cache, "
           f"vs {summary['intermediate_without_cache']} without it (one per cell)")
-
-    def h(value: float) -> str:  # small pilot numbers (tiny model, a few cells) keep their digits
-        return f"{value:.1f}" if value >= 10 or value == 0 else f"{value:.3g}"
-
-    costs = args.costs or "conf/costs.yaml"
-    basis = {"paid": "GPU time paid, all attempts and lost work included",
-             "prior": "a rough prior for XLM-R Large on one A100, not measured here"}.get(
-        str(load_costs(args.costs).get("basis", "")), "as the file gives them")
-    if hours is None:
-        print(f"estimated GPU-hours:     none: {costs} has no costs for model(s) {', '.join(summary['unpriced'])} "
-              f"(it prices {', '.join(summary['priced_models']) or 'no model'}); measure a pilot with "
-              "`xtask costs CELLS --model NAME --out FILE` and pass --costs FILE")
-    else:
-        print(f"estimated GPU-hours:     {h(hours['total'])} = {h(hours['intermediate'])} intermediate + "
-              f"{h(hours['target'])} target (costs: {costs}: {basis})")
+    print(f"estimated GPU-hours:     {hours_text(summary, args.costs)}")
     if args.pilot:
         print()
         print(_pilot_seeds(args.pilot, args.seeds_needed, sorted({c.target for c in cells}), cells))
@@ -251,6 +248,34 @@ def _plan(args: argparse.Namespace) -> int:
     for problem in problems:
         print(f"  problem: {problem}")
     return 1 if problems else 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    """Cheap transferability signals for every (intermediate, target) pair of a grid, ranked."""
+    from xtask.data.errors import MissingDataError
+    from xtask.ops.plan import intermediate_hours, load_costs, summarize
+    from xtask.predict import predictor, render
+
+    if args.examples < 2:
+        print(f"error: --examples {args.examples}: LogME and SEmb need at least 2 examples (default "
+              f"{predictor.DEFAULT_EXAMPLES})", file=sys.stderr)
+        return 2
+    cells = _planned_grid(args)
+    if isinstance(cells, int):
+        return cells
+    signals = predictor.TIERS[args.tier]
+    costs = load_costs(args.costs)
+    summary = summarize(cells, costs, force="force=true" in args.overrides)
+    needed, cached = predictor.phase1_entries(cells, signals)
+    hours = intermediate_hours(needed, costs)
+    try:
+        outcome = predictor.predict(cells, signals, args.examples, args.cached_only)
+    except (MissingDataError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(render.tables(outcome, signals))
+    print(render.cost_lines(outcome, render.Costs(len(needed), cached, hours, summary, args.costs)))
+    return 0
 
 
 def _pilot_seeds(pilot: List[Path], delta: float, targets: List[str], cells) -> str:
@@ -483,6 +508,20 @@ def build_parser() -> argparse.ArgumentParser:
     planner.add_argument("--seeds-needed", type=float, default=1.0, metavar="DELTA",
                          help="with --pilot: the difference in points to find at 80%% power (default 1.0)")
     planner.set_defaults(handler=_plan)
+    from xtask.predict.predictor import DEFAULT_EXAMPLES, TIERS
+
+    predictor = commands.add_parser("predict", help="rank each target's intermediate tasks by cheap transferability "
+                                    "signals (SEmb, LogME) before running the grid (docs/prediction.md)")
+    predictor.add_argument("overrides", nargs="*", help="the overrides you would give launch.py -m")
+    predictor.add_argument("--tier", choices=list(TIERS), default="all",
+                           help="semb: pretrained encoder only (nothing trained); logme: after phase 1 (trains the "
+                                "phase-1 encoders the cache lacks); all: both (default)")
+    predictor.add_argument("--examples", type=int, default=DEFAULT_EXAMPLES,
+                           help=f"examples sampled per task and language (default {DEFAULT_EXAMPLES})")
+    predictor.add_argument("--cached-only", action="store_true",
+                           help="train no phase-1 encoder: list those the cache lacks instead")
+    predictor.add_argument("--costs", type=Path, default=None, help="GPU-hour costs YAML (default conf/costs.yaml)")
+    predictor.set_defaults(handler=_predict)
     commands.add_parser("bench", help="throughput and memory of a phase's training step here (see xtask bench -h)",
                         add_help=False)
     sub = commands.add_parser("submission", help="one cell per target -> an XTREME submission folder TASK/test-LANG.*")

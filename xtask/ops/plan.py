@@ -585,12 +585,8 @@ def summarize(cells: List[PlannedCell], costs: Dict[str, Any], force: bool = Fal
     scales = costs.get("model_scale") or {}
     hours: Optional[Dict[str, float]] = None
     if models and all(m in scales for m in models):
-        def inter_cost(entry: Path) -> float:
-            name = entry.name.rsplit("-", 2)[0]
-            return float(costs["inter"].get(name, costs["inter"].get("default", 0.0)))
-
-        scale_of = {c.inter_entry: float(scales[c.model]) for c in to_run if c.inter_entry is not None}
-        inter_hours = sum(scale_of[e] * inter_cost(e) for e in needed)
+        model_of = {c.inter_entry: c.model for c in to_run if c.inter_entry is not None}
+        inter_hours = intermediate_hours({e: model_of[e] for e in needed}, costs) or 0.0
         target_hours = sum(float(scales[c.model]) * float(costs["target"].get(c.target, costs["target"].get("default", 0.0)))
                            for c in to_run)
         hours = {"intermediate": inter_hours, "target": target_hours, "total": inter_hours + target_hours}
@@ -609,3 +605,47 @@ def summarize(cells: List[PlannedCell], costs: Dict[str, Any], force: bool = Fal
         "unpriced": [m for m in models if m not in scales],
         "priced_models": sorted(scales),
     }
+
+
+def intermediate_hours(entries: Dict[Path, str], costs: Dict[str, Any]) -> Optional[float]:
+    """GPU-hours of training these phase-1 cache entries (entry -> its model's config name), as
+    ``costs`` prices them; None when it has no scale for one of the models."""
+    scales = costs.get("model_scale") or {}
+    if any(model not in scales for model in entries.values()):
+        return None
+
+    def inter_cost(entry: Path) -> float:
+        name = entry.name.rsplit("-", 2)[0]
+        return float(costs["inter"].get(name, costs["inter"].get("default", 0.0)))
+
+    return sum(float(scales[model]) * inter_cost(entry) for entry, model in entries.items())
+
+
+def format_hours(value: float) -> str:
+    """GPU-hours as plan prints them: small pilot numbers (tiny model, a few cells) keep their digits."""
+    return f"{value:.1f}" if value >= 10 or value == 0 else f"{value:.3g}"
+
+
+def costs_basis(costs_path: Optional[Path]) -> str:
+    """What the costs file's hours are, in words (its ``basis``)."""
+    return {"paid": "GPU time paid, all attempts and lost work included",
+            "prior": "a rough prior for XLM-R Large on one A100, not measured here"}.get(
+        str(load_costs(costs_path).get("basis", "")), "as the file gives them")
+
+
+def unpriced_text(summary: Dict[str, Any], costs_path: Optional[Path]) -> str:
+    """Why there is no estimate: the costs file prices none of the grid's models."""
+    costs = costs_path or "conf/costs.yaml"
+    return (f"none: {costs} has no costs for model(s) {', '.join(summary['unpriced'])} "
+            f"(it prices {', '.join(summary['priced_models']) or 'no model'}); measure a pilot with "
+            "`xtask costs CELLS --model NAME --out FILE` and pass --costs FILE")
+
+
+def hours_text(summary: Dict[str, Any], costs_path: Optional[Path]) -> str:
+    """The grid's estimated GPU-hours (:func:`summarize`), or why there is none."""
+    hours = summary["gpu_hours"]
+    if hours is None:
+        return unpriced_text(summary, costs_path)
+    return (f"{format_hours(hours['total'])} = {format_hours(hours['intermediate'])} intermediate + "
+            f"{format_hours(hours['target'])} target (costs: {costs_path or 'conf/costs.yaml'}: "
+            f"{costs_basis(costs_path)})")

@@ -75,13 +75,27 @@ class Encoder:
         for start in range(0, len(order), self.batch_size):
             rows = order[start : start + self.batch_size]
             batch = self.tokenizer([texts[i] for i in rows], padding=True, truncation=True, max_length=self.max_length,
-                                   return_tensors="pt").to(self.device)
-            with torch.no_grad(), torch.autocast(self.device.type, dtype=self.dtype, enabled=self.dtype is not None):
-                hidden = self.model(**batch, output_hidden_states=True).hidden_states[self.layer]
-            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
+                                   return_tensors="pt")
+            hidden = self.hidden(batch)
+            pooled = mean_pool(hidden, batch["attention_mask"].to(hidden.device))
             out[rows] = torch.nn.functional.normalize(pooled.float(), dim=-1).cpu().numpy()
         return out
+
+    def hidden(self, batch: Mapping[str, Any]) -> Any:
+        """The retrieval layer's hidden states (in the precision the model runs in, on its device)
+        of a padded batch of model inputs (``input_ids``, ``attention_mask``, ``token_type_ids``
+        where the tokenizer makes them)."""
+        import torch
+
+        inputs = {key: value.to(self.device) for key, value in batch.items()}
+        with torch.no_grad(), torch.autocast(self.device.type, dtype=self.dtype, enabled=self.dtype is not None):
+            return self.model(**inputs, output_hidden_states=True).hidden_states[self.layer]
+
+
+def mean_pool(hidden: Any, attention_mask: Any) -> Any:
+    """The mean of each row's hidden states over its non-padding tokens (a torch tensor)."""
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
 
 
 def retrieval_dtype(precision: Any, on_gpu: bool) -> Any:

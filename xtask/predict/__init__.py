@@ -1,1 +1,2 @@
-"""Predicting the transfer matrix before paying for it, and checking the prediction (issue 22)."""
+"""Predicting the transfer matrix before paying for it (``xtask predict``), checking a prediction
+against a finished matrix, and adaptive grids that run only the predicted best (issue 22)."""
