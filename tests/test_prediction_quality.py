@@ -8,8 +8,6 @@ from __future__ import annotations
 import csv
 import itertools
 import math
-import sys
-import types
 from pathlib import Path
 
 import numpy as np
@@ -152,21 +150,15 @@ def test_compare_ranks_each_target_and_lists_what_is_missing(grid: Path) -> None
 
 
 @pytest.fixture
-def stored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Predictions in an outputs tree. Until `xtask predict`'s store lands in this branch, its
-    contract (``xtask.predict.store.load_predictions(root) -> DataFrame``) is stood in for by a
-    CSV under the root; with the real store the predictions are written through it."""
+def stored(tmp_path: Path) -> Path:
+    """Predictions in an outputs tree, written through xtask predict's store."""
+    from xtask.predict import store
+
     root = tmp_path / "outputs"
-    root.mkdir()
-    try:
-        import xtask.predict.store  # noqa: F401
-    except ImportError:
-        _predictions().to_csv(root / "predictions.csv", index=False)
-        fake = types.ModuleType("xtask.predict.store")
-        fake.load_predictions = lambda where: pd.read_csv(Path(where) / "predictions.csv")
-        monkeypatch.setitem(sys.modules, "xtask.predict.store", fake)
-    else:  # pragma: no cover - written once the store is merged
-        pytest.skip("write the predictions through xtask.predict.store here")
+    for row in _predictions().itertuples():
+        store.write(root, store.Prediction(signal=row.signal, key=row.key, target=row.target, inter=row.inter,
+                                           setting=row.inter, model=row.model, seed=1, score=row.score, examples=10,
+                                           rows=10, seconds=0.0, version=store.VERSIONS[row.signal]))
     return root
 
 
