@@ -104,26 +104,30 @@ def test_regret_on_a_finished_full_matrix(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_an_adaptive_grid_runs_phase_1_then_none_and_the_top_1_per_target(tmp_path: Path, shared_cache: Path) -> None:
-    """inter=none,mnli,squad x target=xnli,pawsx, top_k=1: two phase-1 jobs, then four cells.
-    The predictions come from a CSV (adaptive.predictions): the end-to-end path does not depend
-    on which signal computed them."""
-    predictions = tmp_path / "predictions.csv"
-    predictions.write_text("signal,target,inter,model,score\nlogme_en,xnli,mnli,tiny,2\nlogme_en,xnli,squad,tiny,1\n"
-                           "logme_en,pawsx,mnli,tiny,0.5\nlogme_en,pawsx,squad,tiny,3\nsemb,xnli,squad,tiny,9\n")
+    """inter=none,mnli,squad x target=xnli,pawsx, top_k=1: two phase-1 jobs, the predictions
+    computed on their encoders (logme_en, stored like xtask predict's), then none and the
+    predicted best of each target: four cells."""
+    from xtask.predict import store
+
     outputs = tmp_path / "outputs"
     cmd = [sys.executable, "launch.py", "-m", "inter=none,mnli,squad", "target=xnli,pawsx", "+adaptive=halving",
-           "adaptive.top_k=1", f"adaptive.predictions={predictions}", f"paths.outputs={outputs}",
-           f"paths.cache={shared_cache}", *TINY_BUDGET]
+           "adaptive.top_k=1", f"paths.outputs={outputs}", f"paths.cache={shared_cache}", *TINY_BUDGET]
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    cells = sorted(p.name.split("__")[:2] for p in (outputs / "cells").iterdir())
-    assert cells == [["mnli", "xnli"], ["none", "pawsx"], ["none", "xnli"], ["squad", "pawsx"]]
+    predicted = store.load_predictions(outputs).query("signal == 'logme_en'")
+    assert {(r.target, r.inter) for r in predicted.itertuples()} == {
+        (t, i) for t in ("xnli", "pawsx") for i in ("none", "mnli", "squad")}
+    best = {target: rows.loc[rows["inter"] != "none"].sort_values("score").iloc[-1]["inter"]
+            for target, rows in predicted.groupby("target")}
+    cells = sorted(tuple(p.name.split("__")[:2]) for p in (outputs / "cells").iterdir())
+    assert cells == sorted([("none", "xnli"), ("none", "pawsx"), (best["xnli"], "xnli"), (best["pawsx"], "pawsx")])
     assert len(list((shared_cache / "intermediate").glob("mnli-*"))) >= 1  # phase 1 went through the shared cache
     (sweep,) = (outputs / "multirun").iterdir()
     rows = {(r["target"], r["inter"]): r["kept"] for r in csv.DictReader((sweep / "halving.csv").open())}
-    assert rows[("xnli", "squad")] == "False" and rows[("pawsx", "mnli")] == "False"
+    dropped = {"xnli": {"mnli", "squad"} - {best["xnli"]}, "pawsx": {"mnli", "squad"} - {best["pawsx"]}}
+    assert all(rows[(target, inter)] == "False" for target, inters in dropped.items() for inter in inters)
     assert "cells to run: 4 of the full grid's 6" in proc.stdout
-    assert "| squad |" in (sweep / "transfer_matrix.md").read_text()  # the end-of-sweep report has the selected cells
+    assert f"| {best['xnli']} |" in (sweep / "transfer_matrix.md").read_text()  # the end-of-sweep report
 
 
 @pytest.mark.slow

@@ -5,8 +5,9 @@ launcher the sweep has (in-process, ``hydra/launcher=local``, ``hydra/launcher=s
 1. **phase 1**: one job per intermediate encoder the grid needs and the shared cache lacks
    (``adaptive.stage=phase1``: :func:`xtask.pipeline.cell.run_phase1`, the cells' own code
    path, so nothing is trained twice: the cells of step 3 find their encoders in the cache);
-2. **predict**: the stored predictions of the signal (``adaptive.signal``, ``xtask predict``'s
-   store) or the CSV ``adaptive.predictions``; :func:`xtask.predict.halving.select_top_k`
+2. **predict**: the signal (``adaptive.signal``) of every (intermediate task, target) of the
+   grid, as ``xtask predict`` computes it (stored ones are read, missing ones computed on the
+   cached encoders), or the CSV ``adaptive.predictions``; :func:`xtask.predict.halving.select_top_k`
    chooses ``none`` and the top k intermediate tasks per target;
 3. **cells**: one job per selected cell (every seed), as a plain multirun would run it.
 
@@ -90,8 +91,7 @@ class HalvingSweeper(Sweeper):
         try:
             predictions = _predictions(settings, cells, Path(str(self.config.paths.outputs)))
         except ValueError as err:  # PredictionError: no predictions, an unknown signal, a bad CSV
-            print(f"error: {err}\n(phase 1 is in the cache: `xtask predict {' '.join(arguments)}` computes the "
-                  "predictions; a relaunch reuses phase 1)", file=sys.stderr)
+            print(f"error: {err}\n(phase 1 is in the cache: a relaunch reuses it)", file=sys.stderr)
             raise SystemExit(2) from None
         grid: Dict[str, List[str]] = {}
         for cell in cells:
@@ -128,9 +128,12 @@ class HalvingSweeper(Sweeper):
 
 
 def _predictions(settings: Any, cells: Sequence[Any], outputs: Path) -> pd.DataFrame:
-    """``target, inter, score`` of the grid's model(s) and the chosen signal: from
-    ``adaptive.predictions`` (a CSV) or ``xtask predict``'s store."""
-    from xtask.predict import quality
+    """``target, inter, score`` of the chosen signal (``adaptive.signal``) for this grid: from the
+    CSV ``adaptive.predictions``, or from ``xtask predict`` (:func:`xtask.predict.predictor.predict`)
+    on the grid's cells, which reads those stored and computes the missing ones here, in the
+    sweeper's process, on the phase-1 encoders just cached (on a cluster, run ``xtask predict``
+    with the grid's overrides on a GPU node first: the sweeper then finds them stored)."""
+    from xtask.predict import predictor, quality, store
 
     signal = str(settings.signal)
     if settings.predictions:
@@ -139,9 +142,17 @@ def _predictions(settings: Any, cells: Sequence[Any], outputs: Path) -> pd.DataF
             raise quality.PredictionError(f"adaptive.predictions={where}: no such file (a CSV with columns "
                                           f"{', '.join(quality.REQUIRED)})")
         frame = quality.check_predictions(pd.read_csv(where), str(where))
+        quality.signals_of(frame, signal)
     else:
-        frame = quality.read_predictions(outputs)
-    quality.signals_of(frame, signal)
+        if signal not in store.SIGNALS:
+            raise quality.PredictionError(f"adaptive.signal={signal}: not a signal xtask predict computes "
+                                          f"({', '.join(store.SIGNALS)})")
+        outcome = predictor.predict(list(cells), (signal,), cached_only=True)  # phase 1 ran in step 1
+        frame = pd.DataFrame([{"signal": p.signal, "target": p.target, "inter": p.inter, "model": p.model,
+                               "score": p.score} for p in outcome.predictions],
+                             columns=["signal", "target", "inter", "model", "score"])
+        # Several seeds of one setting: their mean, as xtask predict's tables rank.
+        frame = frame.groupby(["signal", "target", "inter", "model"], as_index=False)["score"].mean()
     models = {cell.model for cell in cells}
     targets = {cell.target for cell in cells}
     mine = frame[(frame["signal"] == signal) & frame["model"].isin(models) & frame["target"].isin(targets)]
