@@ -25,7 +25,7 @@ CELL = ["inter=none", "target=xnli", "target.languages=[en]", f"train.target.max
 
 @pytest.mark.slow
 def test_a_phase_resumed_with_no_step_left_reports_the_whole_phase(run_cell_with, monkeypatch, tmp_path: Path,
-                                                                  capsys) -> None:
+                                                                  capsys, request) -> None:
     from transformers import TrainerCallback
 
     from xtask.pipeline import preemption
@@ -39,6 +39,10 @@ def test_a_phase_resumed_with_no_step_left_reports_the_whole_phase(run_cell_with
                 os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, right after the last checkpoint is written
 
     monkeypatch.setattr(preemption, "callback", lambda: CtrlCAfterTheLastCheckpoint())
+    # Ctrl-C as in a terminal: Python's own handler, whatever an earlier test or a pytest-xdist
+    # worker left installed for SIGINT.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    request.addfinalizer(lambda: signal.signal(signal.SIGINT, previous))
     with pytest.raises(KeyboardInterrupt):
         run_cell_with(*CELL, budget=False)
     (folder,) = (tmp_path / "outputs" / "cells").iterdir()
