@@ -66,3 +66,26 @@ def test_head_sizes_do_not_leak_across_phases(run_cell_with, inter: str, target:
     assert results.results.scores.average is not None
     config = (Path(results.results.phases["inter"]["cache_dir"]) / "encoder" / "config.json").read_text()
     assert '"LABEL_2"' not in config and "entailment" not in config
+
+
+def test_a_phase_that_selects_nothing_reports_its_dev_score_on_the_sample_asked(compose, monkeypatch,
+                                                                                  tmp_path: Path) -> None:
+    """eval_strategy=no: no checkpoint selection, so max_eval_examples is not part of phase 1's key,
+    but the dev score reported once at the end is still taken on that sample, not the whole set."""
+    from conftest import TINY_BUDGET
+    from xtask.pipeline import cell, training
+
+    limits = []
+    real_cap = training.cap_examples
+
+    def spy(dataset, limit, seed):
+        limits.append(limit)
+        return real_cap(dataset, limit, seed)
+
+    monkeypatch.setattr(training, "cap_examples", spy)
+    overrides = [*TINY_BUDGET, "inter=sst2", "target=xnli", "train.inter.max_eval_examples=5"]
+    planned = cell.plan_cell(compose(*overrides, outputs=tmp_path))
+    unsampled = cell.plan_cell(compose(*overrides, "train.inter.max_eval_examples=null", outputs=tmp_path))
+    assert planned.inter_key == unsampled.inter_key  # the encoder is the same computation
+    cell.run_phase1(planned)
+    assert limits == [None, 5]  # the training set whole (max_train_examples unset), 5 dev examples

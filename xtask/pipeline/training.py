@@ -37,6 +37,12 @@ class PhaseResult:
     init_from: Optional[str] = None
 
 
+def dev_sample(hp: TrainPlan) -> Optional[int]:
+    """How many dev examples a phase scores: its selection sample, or (selecting nothing) the
+    sample it reports once at the end."""
+    return hp.max_eval_examples if hp.max_eval_examples is not None else hp.report_eval_examples
+
+
 def cap_examples(dataset: datasets.Dataset, limit: Optional[int], seed: int) -> datasets.Dataset:
     if limit is None or limit >= len(dataset):
         return dataset
@@ -187,7 +193,7 @@ def finetune(
         model=model,
         args=args,
         train_set=cap_examples(train_set, hp.max_train_examples, seed),
-        dev_raw=cap_examples(dev_set, hp.max_eval_examples, seed) if dev_set is not None else None,
+        dev_raw=cap_examples(dev_set, dev_sample(hp), seed) if dev_set is not None else None,
         tokenizer=tokenizer,
         task=task,
         hp=hp,

@@ -129,6 +129,9 @@ class TrainPlan:
     loader_workers: int = not_result(0, "speed only (see mlm_loader_workers)")
     pad_to_multiple_of: Optional[int] = not_result(None, "padding is masked out")
     length_buckets: Optional[int] = not_result(None, "padding is masked out (the same batches, fewer shapes)")
+    # A phase that selects nothing (eval_strategy "no") still scores its dev set once at the end,
+    # for its metrics.json: on this sample of it (max_eval_examples), which the weights never see.
+    report_eval_examples: Optional[int] = not_result(None, "the end-of-phase dev score is reported, not selected on")
 
     @property
     def select_best(self) -> bool:

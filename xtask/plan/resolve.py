@@ -271,6 +271,7 @@ def train_plan(hp: Any, kinds: Tuple[str, ...], model: ModelPlan, *, mixture: bo
         selection=selection, max_train_examples=hp.max_train_examples,
         # Phase 2 samples each language's evaluation set with it; phase 1 only its selection set.
         max_eval_examples=hp.max_eval_examples if evaluates_languages or eval_strategy != "no" else None,
+        report_eval_examples=None if evaluates_languages or eval_strategy != "no" else hp.max_eval_examples,
         freeze_embeddings=bool(hp.freeze_embeddings), group_by_length=bool(hp.group_by_length),
         mlm_loader_workers=mlm_workers or None,
         eval_batch_size=int(hp.eval_batch_size), logging_steps=int(hp.logging_steps), save_steps=hp.save_steps,
