@@ -51,7 +51,7 @@ EXPECTED: Dict[Tuple[str, str, str], int] = {
     **{("tatoeba", "test", lang): n for lang, n in TATOEBA_SIZES.items()},
     ("sst2", "train", "en"): 60614, ("sst2", "dev", "en"): 872,
     ("socialiqa", "train", "en"): 33410, ("socialiqa", "dev", "en"): 1954,
-    ("hellaswag", "train", "en"): 9042, ("hellaswag", "dev", "en"): 1000,  # the 10,042 validation items cut in two
+    ("hellaswag", "train", "en"): 9842, ("hellaswag", "dev", "en"): 200,  # the 10,042 validation items cut in two
     ("cosmosqa", "train", "en"): 2985, ("commonsenseqa", "train", "en"): 1221,
     ("udpos_en", "train", "en"): 12544, ("udpos_en", "dev", "en"): 2001,  # UDPOS's English files
 }
@@ -326,7 +326,7 @@ def test_english_intermediate_tasks(kit: DataContext) -> None:
 def test_hellaswag_trains_and_is_dev_scored_on_disjoint_items_of_one_file(kit: DataContext) -> None:
     hellaswag = get_task("hellaswag")
     train, dev = read_split(hellaswag, kit, "train"), read_split(hellaswag, kit, "dev")
-    assert train["id"][-1] == "hellaswag-9041" and dev["id"][0] == "hellaswag-9042"  # ids: the item's place in the file
+    assert train["id"][-1] == "hellaswag-9841" and dev["id"][0] == "hellaswag-9842"  # ids: the item's place in the file
     assert not set(train["id"]) & set(dev["id"])
     assert not {(c, tuple(e)) for c, e in zip(train["context"], train["choices"])} & \
         {(c, tuple(e)) for c, e in zip(dev["context"], dev["choices"])}
