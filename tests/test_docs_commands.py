@@ -238,7 +238,11 @@ def check(argv: List[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     elif Path(head).name == "xtask":
         _check_xtask(args, monkeypatch, tmp_path)
     elif head == "make":
-        assert args and set(args) <= _make_targets(), f"make {' '.join(args)}: not a Makefile rule"
+        targets = [a for a in args if "=" not in a]
+        assert targets and set(targets) <= _make_targets(), f"make {' '.join(args)}: not a Makefile rule"
+        makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+        for name in (a.split("=", 1)[0] for a in args if "=" in a):  # make NAME=VALUE: a variable it reads
+            assert f"$({name})" in makefile, f"make {' '.join(args)}: the Makefile reads no variable {name}"
     elif head == "conda" and args[:2] == ["env", "create"]:
         assert args[2] == "-f" and (REPO / args[3]).is_file(), args
     elif head == "conda" and args[:1] == ["activate"]:

@@ -51,7 +51,9 @@ EXPECTED: Dict[Tuple[str, str, str], int] = {
     **{("tatoeba", "test", lang): n for lang, n in TATOEBA_SIZES.items()},
     ("sst2", "train", "en"): 60614, ("sst2", "dev", "en"): 872,
     ("socialiqa", "train", "en"): 33410, ("socialiqa", "dev", "en"): 1954,
-    ("hellaswag", "train", "en"): 10042, ("cosmosqa", "train", "en"): 2985, ("commonsenseqa", "train", "en"): 1221,
+    ("hellaswag", "train", "en"): 9842, ("hellaswag", "dev", "en"): 200,  # the 10,042 validation items cut in two
+    ("cosmosqa", "train", "en"): 2985, ("commonsenseqa", "train", "en"): 1221,
+    ("udpos_en", "train", "en"): 12544, ("udpos_en", "dev", "en"): 2001,  # UDPOS's English files
 }
 
 
@@ -92,6 +94,10 @@ def _write(tmp_path: Path, text: str) -> Path:
      r"format 'conllu' has no option\(s\) articles; its options: column"),
     ("xquad: {test: {de: {path: a.json, format: squad_json, articles: [24, 12]}}}",
      r"xquad.test.de: articles must be \[start, stop\].*got \[24, 12\]"),
+    ("hellaswag: {dev: {en: {path: a.txt, format: hellaswag_txt, rows: [5, 5]}}}",
+     r"hellaswag.dev.en: rows must be \[start, stop\], row indices with 0 <= start < stop .*got \[5, 5\]"),
+    ("tatoeba: {test: {de: {path: a.deu, rows: [0, 2]}}}",
+     r"format 'tatoeba_pair' has no option\(s\) rows; its options: target"),
     ("udpos: [a, b]", r"udpos: expected split -> language -> file"),
     ("xquad: {dev: {de: a.json}}", r"xquad.dev: xquad's dev split reads its test split; map the file under test"),
 ])
@@ -166,13 +172,36 @@ def test_articles_selects_by_article_and_keeps_a_titles_questions_together(tmp_p
             ids(bad)
 
 
+def test_rows_keeps_a_range_of_what_the_format_reads_through_the_mapping(tmp_path: Path) -> None:
+    """``rows: [start, stop]`` works for any format that gives rows (here HellaSwag's 6-line
+    items and CoNLL-U sentences), through the same read as every mapped file; a range past the
+    file's end names the file and the range."""
+    items = "".join(f"act: context {i}\n{i % 4}\n" + "".join(f"ending {i}.{k}\n" for k in range(4)) for i in range(5))
+    (tmp_path / "hs.txt").write_text(items, encoding="utf-8")
+    (tmp_path / "en.conllu").write_text("".join(f"1\tword{i}\t_\tNOUN" + "\t_" * 6 + "\n\n" for i in range(4)), encoding="utf-8")
+    ctx = _context(_write(tmp_path, "hellaswag:\n  format: hellaswag_txt\n"
+                                    "  train: {en: {path: hs.txt, rows: [0, 3]}}\n"
+                                    "  dev: {en: {path: hs.txt, rows: [3, 5]}}\n"
+                                    "udpos_en:\n  format: conllu\n"
+                                    "  train: {en: {path: en.conllu, rows: [1, 3]}}\n"
+                                    "  dev: {en: {path: en.conllu, rows: [2, 9]}}\n"))
+    hellaswag = get_task("hellaswag")
+    train, dev = read_split(hellaswag, ctx, "train"), read_split(hellaswag, ctx, "dev")
+    assert [c.split()[-1] for c in train["context"]] == ["0", "1", "2"]
+    assert [c.split()[-1] for c in dev["context"]] == ["3", "4"] and dev["label"] == [3, 0]
+    assert [t[0] for t in read_split(get_task("udpos_en"), ctx, "train")["tokens"]] == ["word1", "word2"]
+    with pytest.raises(MalformedDataError, match=rf"{tmp_path}/en.conllu: rows \[2, 9\] goes past the file's 4 rows"):
+        read_split(get_task("udpos_en"), ctx, "dev")
+
+
 def test_the_example_mapping_loads_and_documents_every_option() -> None:
     example = FileMap.load(EXAMPLE)
     assert ("xquad", "test", "de") in example.entries
     text = EXAMPLE.read_text(encoding="utf-8")
-    for fmt, options in parsers.OPTIONS.items():
+    for fmt in parsers.OPTIONS:  # the formats with options of their own
         assert fmt in text, fmt
-        for option in options:
+    for fmt in parsers.PARSERS:  # theirs and the generic ones (rows)
+        for option in parsers.options_of(fmt):
             assert option in text, (fmt, option)
 
 
@@ -233,17 +262,19 @@ def test_tydiqa_english_training_questions_and_passages_are_never_evaluated(kit:
 
 @pytest.mark.realdata
 def test_a_dev_set_that_trains_is_not_also_evaluated_or_selected_on() -> None:
-    """Any file that feeds a training set and another split does so on disjoint articles."""
+    """Any file that feeds a training set and another split does so on disjoint articles or rows."""
     entries = FileMap.load(MAPPING).entries
     for (task, split, lang), entry in entries.items():
         if split != "train":
             continue
         for other, seen in entries.items():
             if other[1] != "train" and seen.path == entry.path:
-                a, b = entry.options.get("articles"), seen.options.get("articles")
+                option = "articles" if "articles" in entry.options else "rows"
+                a, b = entry.options.get(option), seen.options.get(option)
                 assert a is not None and b is not None and (a[1] <= b[0] or b[1] <= a[0]), (task, other)
     english_dev = {task for task, split, lang in entries if split == "dev" and lang == "en"}
-    assert english_dev == {"udpos", "tydiqa", "sst2", "socialiqa"}  # xnli, hellaswag, cosmosqa, csqa train on theirs
+    # xnli, cosmosqa and commonsenseqa train on theirs; hellaswag's is cut from its training file
+    assert english_dev == {"udpos", "tydiqa", "sst2", "socialiqa", "hellaswag", "udpos_en"}
 
 
 @pytest.mark.realdata
@@ -283,12 +314,31 @@ def test_tatoeba_pairs_are_aligned(kit: DataContext) -> None:
 def test_english_intermediate_tasks(kit: DataContext) -> None:
     sst2 = read_split(get_task("sst2"), kit, "dev")
     assert set(sst2["label"]) == {0, 1} and sst2[0]["text_a"].startswith("it 's a charming")
-    choices = {("hellaswag", "train"): 4, ("cosmosqa", "train"): 4, ("commonsenseqa", "train"): 5,
+    choices = {("hellaswag", "train"): 4, ("hellaswag", "dev"): 4, ("cosmosqa", "train"): 4, ("commonsenseqa", "train"): 5,
                ("socialiqa", "train"): 3, ("socialiqa", "dev"): 3}
     for (name, split), n in choices.items():
         data = read_split(get_task(name), kit, split)
         assert {len(c) for c in data["choices"]} == {n}, name
         assert set(data["label"]) == set(range(n)), name
+
+
+@pytest.mark.realdata
+def test_hellaswag_trains_and_is_dev_scored_on_disjoint_items_of_one_file(kit: DataContext) -> None:
+    hellaswag = get_task("hellaswag")
+    train, dev = read_split(hellaswag, kit, "train"), read_split(hellaswag, kit, "dev")
+    assert train["id"][-1] == "hellaswag-9841" and dev["id"][0] == "hellaswag-9842"  # ids: the item's place in the file
+    assert not set(train["id"]) & set(dev["id"])
+    assert not {(c, tuple(e)) for c, e in zip(train["context"], train["choices"])} & \
+        {(c, tuple(e)) for c, e in zip(dev["context"], dev["choices"])}
+
+
+@pytest.mark.realdata
+def test_udpos_en_is_udpos_english_data(kit: DataContext) -> None:
+    """The intermediate task English UD POS reads exactly UDPOS's English sentences: before a
+    udpos target it is in-domain repetition (docs/real-experiment.md says so)."""
+    for split in ("train", "dev"):
+        inter, target = read_split(get_task("udpos_en"), kit, split), read_split(get_task("udpos"), kit, split, "en")
+        assert inter["tokens"] == target["tokens"] and inter["tags"] == target["tags"], split
 
 
 @pytest.mark.realdata

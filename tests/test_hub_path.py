@@ -41,7 +41,8 @@ READS = [
     ("hellaswag", "train", "en"), ("cosmosqa", "dev", "en"), ("commonsenseqa", "train", "en"),
     ("socialiqa", "train", "en"), ("copa", "train", "en"), ("copa", "dev", "en"),
     ("xnli", "dev", "de"), ("xnli", "test", "en"), ("pawsx", "train", "en"), ("pawsx", "test", "de"),
-    ("udpos", "train", "en"), ("udpos", "dev", "de"), ("udpos", "test", "th"), ("panx", "dev", "de"),
+    ("udpos", "train", "en"), ("udpos", "dev", "de"), ("udpos", "test", "th"), ("udpos_en", "dev", "en"),
+    ("panx", "dev", "de"),
     ("xquad", "test", "de"), ("mlqa", "dev", "de"), ("mlqa", "test", "en"), ("tydiqa", "train", "en"),
     ("tydiqa", "test", "id"), ("tatoeba", "test", "de"), ("xcopa", "test", "et"), ("xcopa", "dev", "zh"),
 ]

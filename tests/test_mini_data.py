@@ -279,6 +279,7 @@ _SIZES = {
     "commonsenseqa": (choice.COMMONSENSEQA_SIZES["train"], choice.COMMONSENSEQA_SIZES["dev"], 5),
     "socialiqa": (choice.SOCIALIQA_SIZES["train"], choice.SOCIALIQA_SIZES["dev"], 3),
     "ccg": (ccg.CCG_SIZES["train"], ccg.CCG_SIZES["dev"], 0),
+    "udpos_en": (tagging.TAGGING_SIZES["train"], tagging.TAGGING_SIZES["dev"], 0),  # udpos/{train,dev}-en.tsv
 }
 
 

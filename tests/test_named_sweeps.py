@@ -22,11 +22,13 @@ from xtask.ops import plan as planner
 from xtask.pipeline.cell import run_cell
 
 pytestmark = pytest.mark.slow
+# The sweeps of multilingual-e5-small on ../shared/realdata (sweeps/real_cpu*.yaml).
+REAL = ("real_cpu", "real_cpu_predict")
 
 
-@pytest.mark.parametrize("sweep", SWEEPS)
+@pytest.mark.parametrize("sweep", [pytest.param(s, marks=pytest.mark.realdata) if s in REAL else s for s in SWEEPS])
 def test_named_sweep_runs(sweep: str, tmp_path: Path, shared_cache: Path, capsys) -> None:
-    if sweep == "real_cpu":  # multilingual-e5-small on ../shared/realdata
+    if sweep in REAL:
         from xtask.models import e5_offline
 
         require(REALDATA.is_dir(), f"real data kit not found at {REALDATA}")
@@ -34,6 +36,10 @@ def test_named_sweep_runs(sweep: str, tmp_path: Path, shared_cache: Path, capsys
                 f"the e5 packages are not installed ({e5_offline.INSTALL_HINT})")
     narrow = ["seed=1", "target=tatoeba", "target.languages=[de]", "logger=none",
               "train.inter.max_steps=2", "train.inter.batch_size=4"]
+    if sweep == "real_cpu_predict":  # the settings it shares with real_cpu are real_cpu's cells (test_real_predict.py)
+        shared = {o for job in planner.expand(["+sweep=real_cpu"]) for o in job if o.startswith("inter=")}
+        own = sorted({o for job in planner.expand([f"+sweep={sweep}"]) for o in job if o.startswith("inter=")} - shared)
+        narrow.append("inter=" + ",".join(o.split("=", 1)[1] for o in own))
     overrides = [f"+sweep={sweep}", *narrow, *TINY_BUDGET[2:], f"paths.outputs={tmp_path}", f"paths.cache={shared_cache}"]
     cells = planner.plan(overrides)
     for cell in cells:

@@ -21,6 +21,10 @@ Formats, by kind:
   file; default beside it), ``copa_jsonl`` (COPA / XCOPA);
 * retrieval: ``tatoeba_pair`` (two line-aligned files; ``target``: the English side),
   ``bucc`` (``id<TAB>sentence`` files + ``.gold``).
+
+Every format but the retrieval ones also takes ``rows: [start, stop]``: it keeps the rows
+``start <= i < stop`` of what the format read, in file order (after ``articles``), e.g. to cut
+one file into a training and a dev set (:func:`parse`, the one place that applies it).
 """
 
 from __future__ import annotations
@@ -461,14 +465,21 @@ def squad_json(path: Path, spec: Any, options: Options) -> Tuple[Rows, bool]:
     return rows, labelled
 
 
-def article_range(value: Any, where: str) -> Tuple[int, int]:
-    """``[start, stop]`` of the ``articles`` option, checked: two integers, ``0 <= start < stop``."""
+def index_range(option: str, value: Any, where: str) -> Tuple[int, int]:
+    """``[start, stop]`` of a selection option (``articles``, ``rows``), checked: two integers,
+    ``0 <= start < stop``."""
     ints = isinstance(value, (list, tuple)) and len(value) == 2 and all(
         isinstance(v, int) and not isinstance(v, bool) for v in value)
     if not ints or not 0 <= value[0] < value[1]:
-        raise MalformedDataError(f"{where}: articles must be [start, stop], article indices with "
+        noun = option.rstrip("s")
+        raise MalformedDataError(f"{where}: {option} must be [start, stop], {noun} indices with "
                                  f"0 <= start < stop (stop excluded), got {value!r}")
     return int(value[0]), int(value[1])
+
+
+def article_range(value: Any, where: str) -> Tuple[int, int]:
+    """``[start, stop]`` of the ``articles`` option, checked."""
+    return index_range("articles", value, where)
 
 
 def select_articles(articles: List[Any], value: Any, where: str) -> List[Any]:
@@ -687,15 +698,49 @@ OPTIONS: Dict[str, Tuple[str, ...]] = {
 }
 
 
+# Options every format that gives rows takes (not the retrieval ones, which give a Bitext).
+ROW_OPTIONS: Tuple[str, ...] = ("rows",)
+
+
+def options_of(name: str) -> Tuple[str, ...]:
+    """The options format ``name`` reads: its own, and ``rows`` unless it is a retrieval format."""
+    generic = ROW_OPTIONS if KIND_OF_PARSER.get(name) not in (None, "retrieval") else ()
+    return (*OPTIONS.get(name, ()), *generic)
+
+
 def check_options(name: str, options: Mapping[str, Any], where: str) -> None:
-    """Refuse options format ``name`` does not read, listing those it does; check ``articles``."""
-    valid = OPTIONS.get(name, ())
+    """Refuse options format ``name`` does not read, listing those it does; check the
+    ``articles`` and ``rows`` ranges."""
+    valid = options_of(name)
     unknown = sorted(set(options) - set(valid))
     if unknown:
         raise MalformedDataError(f"{where}: format {name!r} has no option(s) {', '.join(unknown)}; "
                                  f"its options: {', '.join(valid) or 'none'}")
-    if "articles" in options:
-        article_range(options["articles"], where)
+    for option in ("articles", "rows"):
+        if option in options:
+            index_range(option, options[option], where)
+
+
+def parse(name: str, kind: str, path: Path, spec: Any, options: Options) -> Any:
+    """Read ``path`` with format ``name`` (which must give ``kind`` data), then keep the rows
+    ``rows: [start, stop]`` selects, when given: the one place every source applies it."""
+    read = parser(name, kind, str(path))
+    selection = options.get("rows")
+    parsed = read(path, spec, {k: v for k, v in options.items() if k != "rows"})
+    if selection is None:
+        return parsed
+    rows, labelled = parsed
+    return select_rows(rows, selection, str(path)), labelled
+
+
+def select_rows(rows: Rows, value: Any, where: str) -> Rows:
+    """The rows whose index is in ``[start, stop)``, in file order; a range past the file's end
+    is an error naming the file, the range and the number of rows it has."""
+    start, stop = index_range("rows", value, where)
+    if stop > len(rows):
+        raise MalformedDataError(f"{where}: rows [{start}, {stop}] goes past the file's {len(rows)} rows "
+                                 f"(rows as its format reads them: items, sentences or questions)")
+    return rows[start:stop]
 
 
 def parser(name: str, kind: str, where: str) -> Callable[[Path, Any, Options], Any]:

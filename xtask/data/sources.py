@@ -311,9 +311,8 @@ def _read(task: Any, ctx: DataContext, split: str, lang: str) -> Any:
         path, options, parser_name = ctx.files.locate(task, split, lang)
     else:
         path, options, parser_name = ctx.local_file(task, split, lang)
-    parse = parsers.parser(parser_name, task.kind.value, str(path))
     try:
-        parsed = parse(path, task, options)
+        parsed = parsers.parse(parser_name, task.kind.value, path, task, options)
     except (KeyError, IndexError, TypeError, AttributeError, ValueError) as err:
         if isinstance(err, (MalformedDataError, MissingDataError)):
             raise

@@ -1,5 +1,6 @@
-"""Token tagging: UD part-of-speech (UDPOS), WikiANN named entities (PAN-X), and CCG
-supertagging (an intermediate task on the licensed CCGbank, read from a local copy)."""
+"""Token tagging: UD part-of-speech (UDPOS), WikiANN named entities (PAN-X), and two
+intermediate tasks: English UD part-of-speech (UDPOS's own English data) and CCG supertagging
+(on the licensed CCGbank, read from a local copy)."""
 
 from __future__ import annotations
 
@@ -77,6 +78,19 @@ PANX = TaskSpec(
 )
 
 
+# English UD POS as an intermediate task: UDPOS's English training and dev sets (XTREME's
+# layout, UD English-EWT), read by the same reader and converter. Before a udpos target it is
+# in-domain repetition (both phases train on the same English sentences), not transfer.
+UDPOS_EN = TaskSpec(
+    name="udpos_en", kind=TaskKind.tagging, roles=frozenset({Role.inter}),
+    description="English UD part-of-speech tagging (UDPOS's English data)", display="UDPOS-en",
+    order=13, splits=("train", "dev"), labels=UPOS_TAGS, metric="f1",
+    local={split: Local(f"udpos/{split}-en.tsv", "word_tag") for split in ("train", "dev")},
+    hub=Hub("google/xtreme", config="udpos.English", splits={"train": "train", "dev": "validation"},
+            convert=hub_tags("pos_tags")),
+)
+
+
 # --- CCG supertagging (intermediate task; CCGbank is licensed, read from a local copy) ---------
 
 CCG_SECTIONS = {"train": [f"{s:02d}" for s in range(2, 22)], "dev": ["00"], "test": ["23"]}
@@ -136,4 +150,4 @@ CCG = TaskSpec(
     local_root=ccg_root,
 )
 
-SPECS = (UDPOS, PANX, CCG)
+SPECS = (UDPOS, PANX, UDPOS_EN, CCG)
