@@ -247,7 +247,10 @@ def test_relaunching_a_cell_that_failed_for_its_input_exits_non_zero(tmp_path: P
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
+    from xtask.config import register_configs
+
     args = ["inter=none", "target=xnli", "target.languages=[en]", f"paths.outputs={tmp_path}"]
+    register_configs()  # conf/config.yaml names the schema (launch.py registers it; so must a test run alone)
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(REPO / "conf"), version_base="1.3"):
         folder = plan_cell(compose(config_name="config", overrides=args)).folder

@@ -13,9 +13,9 @@ from typing import Any, Dict, List
 import numpy as np
 import pytest
 import torch
-from omegaconf import OmegaConf
 
-from xtask.config import PhaseTrainConfig, TinyArchitecture
+from xtask.config import TinyArchitecture
+from xtask.plan.cellplan import TrainPlan
 from xtask.models.tiny import ensure_tiny_model
 from xtask.pipeline import checkpointing, preemption
 from xtask.pipeline.formats.classification import ClassificationFormat
@@ -65,8 +65,8 @@ def _run(tiny: str, out_dir: Path, mini_ctx: Any, **hp: Any) -> Any:
     dev = read_split(mnli, mini_ctx, "dev", "en").select(range(32))
     base = {"max_length": 64, "batch_size": 8, "eval_batch_size": 16, "lr": 1e-3, "epochs": 4,
             "eval_strategy": "epoch", "selection": "best", "logging_steps": 1}
-    config = OmegaConf.merge(OmegaConf.structured(PhaseTrainConfig), {**base, **hp})
-    return finetune(task=task, train_set=train, dev_set=dev, run=PhaseRun(init_from=tiny, out_dir=out_dir, hp=config, seed=1))
+    plan = TrainPlan(**{**base, **hp})  # a phase's effective hyper-parameters, as the resolve step gives them
+    return finetune(task=task, train_set=train, dev_set=dev, run=PhaseRun(init_from=tiny, out_dir=out_dir, hp=plan, seed=1))
 
 
 def _evaluations(result: Any) -> List[float]:

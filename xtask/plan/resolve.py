@@ -121,13 +121,14 @@ def model_plan(model_cfg: Any, cache_root: Path) -> ModelPlan:
 
 
 def mixture_names(inter_cfg: Any, ctx: DataContext) -> List[str]:
-    """The tasks phase 1 trains on: the named one, or the multitask list (default: every
-    intermediate task whose data the source has, judged without reading it)."""
+    """The tasks phase 1 trains on: the named one, or the multitask list (default: the paper's
+    mixture, every intermediate task of the paper — a ``paper_name`` — whose data the source has,
+    judged without reading it; tasks xtask adds, such as ``udpos_en``, only when listed)."""
     if inter_cfg.name != MULTITASK:
         return [intermediate_task(str(inter_cfg.name)).name]
     if inter_cfg.tasks:
         return [intermediate_task(str(name)).name for name in inter_cfg.tasks]
-    names = [task.name for task in INTERMEDIATE_TASKS.values() if has_data(task, ctx)]
+    names = [task.name for task in INTERMEDIATE_TASKS.values() if task.paper_name and has_data(task, ctx)]
     if not names:
         raise MissingDataError("multitask: no intermediate task has training data under this data config")
     return names
