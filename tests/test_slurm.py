@@ -213,3 +213,24 @@ def test_signalled_job_checkpoints_requeues_and_resumes(slurm_cluster: SlurmClus
     resumed_at = result["phases"]["target"]["resumed_from_step"]
     assert resumed_at and 0 < resumed_at < 1500, result["phases"]["target"]
     assert result["phases"]["target"]["train_steps"] == 1500
+
+
+def test_an_adaptive_grid_runs_its_two_batches_as_job_arrays(slurm_cluster: SlurmCluster, tmp_path: Path) -> None:
+    """+adaptive=halving through SLURM: phase 1 of mnli and squad as one job array, the prediction
+    in the sweeper's process, then none and the predicted best as a second array."""
+    outputs = tmp_path / "outputs"
+    grid = ["inter=none,mnli,squad", "target=xnli", "seed=1", "+adaptive=halving", "adaptive.top_k=1",
+            *TINY_SLURM_JOB, f"paths.outputs={outputs}", "train.inter.max_steps=4", "train.inter.eval_strategy=no",
+            "train.inter.selection=last", *TINY_CELL]
+    proc = _launch(slurm_cluster, *grid)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    results = _results(outputs)
+    assert len(results) == 2 and "none" in {r["spec"]["inter"] for r in results.values()}, sorted(results)
+    for result in results.values():  # the selected cells ran through SLURM
+        assert result["environment"]["slurm_job"].count("_") == 1, result["environment"]
+    entries = sorted(p.name.split("-")[0] for p in (outputs / "cache" / "intermediate").iterdir() if p.is_dir())
+    assert entries == ["mnli", "squad"]  # both phase-1 encoders, trained by the first batch
+    task_dirs = sorted(p.name for p in outputs.glob("multirun/*/.submitit/*_*") if p.is_dir())
+    assert len(task_dirs) == 4 and len({name.split("_")[0] for name in task_dirs}) == 2, task_dirs
+    (sweep,) = (outputs / "multirun").iterdir()
+    assert "cells to run: 2 of the full grid's 3" in (sweep / "halving.md").read_text()
