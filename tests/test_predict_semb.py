@@ -29,3 +29,24 @@ def test_similarity_is_the_cosine() -> None:
     assert semb.similarity(np.array([1.0, 1.0]), np.array([1.0, 0.0])) == pytest.approx(2**-0.5)
     with pytest.raises(ValueError, match="zero length"):
         semb.similarity(np.zeros(2), np.ones(2))
+
+
+def test_semb_of_one_task_reads_its_training_set_once(tmp_path, monkeypatch) -> None:
+    """A mixture weighs its tasks by their sizes; a single task needs no size, so its training set
+    is read once, for its sample."""
+    from xtask.data import sources
+    from xtask.ops import plan as planner
+    from xtask.predict import predictor
+
+    reads = []
+    real_read = sources.read_split
+
+    def counting(task, ctx, split, lang, *args, **kwargs):
+        reads.append((task.name, split, lang))
+        return real_read(task, ctx, split, lang, *args, **kwargs)
+
+    monkeypatch.setattr(sources, "read_split", counting)
+    cells = planner.plan(["inter=mnli", "target=pawsx", f"paths.outputs={tmp_path}"])
+    outcome = predictor.predict(cells, ("semb",), examples=20)
+    assert outcome.computed == 1
+    assert reads.count(("mnli", "train", "en")) == 1, reads

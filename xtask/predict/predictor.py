@@ -238,13 +238,17 @@ def _semb(job: Job, encoders: _Encoders, examples: int) -> Prediction:
     plan = job.cell.plan
     target = plan.target.resolve(plan.data)
     target_vectors, read = _vectors(encoders, target, plan, plan.phase2.hp, examples)
-    embeddings, sizes = [], []
-    for task in phase1_tasks(plan.phase1, plan.data):
+    tasks = phase1_tasks(plan.phase1, plan.data)
+    embeddings = []
+    for task in tasks:
         vectors, count = _vectors(encoders, task, plan, plan.phase1.hp, examples)
         embeddings.append(semb.task_embedding(vectors))
-        sizes.append(len(read_split(task, plan.data, "train", "en")))
         read += count
-    inter = embeddings[0] if len(embeddings) == 1 else semb.mixture_embedding(embeddings, sizes)
+    if len(embeddings) == 1:
+        inter = embeddings[0]
+    else:  # a mixture: its tasks weighed by their training sets' sizes
+        sizes = [len(read_split(task, plan.data, "train", "en")) for task in tasks]
+        inter = semb.mixture_embedding(embeddings, sizes)
     score = semb.similarity(inter, semb.task_embedding(target_vectors))
     return _prediction(job, score, read, read, {})
 
