@@ -220,10 +220,8 @@ class TargetComparison:
 
 def read_predictions(root) -> pd.DataFrame:
     """The stored predictions under an outputs tree (``xtask predict``'s store), checked."""
-    try:
-        from xtask.predict.store import load_predictions
-    except ImportError as err:
-        raise PredictionError(f"cannot read stored predictions ({err}): this checkout has no `xtask predict` store") from err
+    from xtask.predict.store import load_predictions
+
     return check_predictions(load_predictions(root), f"the predictions under {root}")
 
 

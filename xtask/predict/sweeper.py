@@ -89,7 +89,7 @@ class HalvingSweeper(Sweeper):
 
         # 2. Predict and select.
         try:
-            predictions = _predictions(settings, cells, Path(str(self.config.paths.outputs)))
+            predictions = _predictions(settings, cells)
         except ValueError as err:  # PredictionError: no predictions, an unknown signal, a bad CSV
             print(f"error: {err}\n(phase 1 is in the cache: a relaunch reuses it)", file=sys.stderr)
             raise SystemExit(2) from None
@@ -127,7 +127,7 @@ class HalvingSweeper(Sweeper):
         return returns
 
 
-def _predictions(settings: Any, cells: Sequence[Any], outputs: Path) -> pd.DataFrame:
+def _predictions(settings: Any, cells: Sequence[Any]) -> pd.DataFrame:
     """``target, inter, score`` of the chosen signal (``adaptive.signal``) for this grid: from the
     CSV ``adaptive.predictions``, or from ``xtask predict`` (:func:`xtask.predict.predictor.predict`)
     on the grid's cells, which reads those stored and computes the missing ones here, in the
