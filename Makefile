@@ -26,9 +26,11 @@ env: $(STAMP)
 demo: env
 	HF_HUB_OFFLINE=1 $(BIN)/python launch.py -m +sweep=demo
 
-# A real experiment (multilingual-e5-small on ../shared/realdata; under an hour on 2 cores): sweeps/real_cpu.yaml.
+# A real experiment (multilingual-e5-small on ../shared/realdata; under an hour per seed on 2 cores):
+# sweeps/real_cpu.yaml. `make real SEEDS=1,2,3` runs three seeds (docs/real-experiment.md's table).
+SEEDS ?= 1
 real: env
-	HF_HUB_OFFLINE=1 $(BIN)/python launch.py -m +sweep=real_cpu
+	HF_HUB_OFFLINE=1 $(BIN)/python launch.py -m +sweep=real_cpu seed=$(SEEDS)
 
 # A larger real matrix to check transfer prediction against (sweeps/real_cpu_predict.yaml), in parts of
 # about an hour on 2 cores: `make real-predict PART=1` .. `PART=9` (docs/real-experiment.md lists them,

@@ -149,6 +149,39 @@ def test_compare_ranks_each_target_and_lists_what_is_missing(grid: Path) -> None
         quality.compare(long, _predictions().drop(columns="score"), ["xnli"], 0)
 
 
+def _seeded(seed: int, reverse: bool = False) -> pd.DataFrame:
+    """The tiny model's logme_en predictions for xnli as seed ``seed``'s phase-1 encoders made
+    them: right (mnli > squad > hellaswag > none) or, with ``reverse``, exactly wrong."""
+    order = ["none", "hellaswag", "squad", "mnli"]
+    scores = range(4, 0, -1) if reverse else range(1, 5)
+    return pd.DataFrame({"signal": "logme_en", "target": "xnli", "inter": order, "score": list(map(float, scores)),
+                         "model": "tiny", "seed": seed, "key": [f"s{seed}-{i}" for i in order]})
+
+
+def test_predictions_are_judged_from_the_matrix_seeds_encoders(grid: Path) -> None:
+    """The grid has seeds 1 and 2; seed 3's phase-1 encoders (wrong here) are no part of it, so
+    they are left out, unless asked for (a prediction judged on held-out seeds)."""
+    long, _ = collect.load_long([grid])
+    both = pd.concat([_seeded(1), _seeded(3, reverse=True)], ignore_index=True)
+
+    def judged(**kwargs) -> quality.TargetComparison:
+        (found,) = [c for c in quality.compare(long, both, ["xnli"], 0, **kwargs) if c.signal == "logme_en"]
+        return found
+
+    default = judged()
+    assert default.values["spearman"] == 1.0 and default.from_seeds.startswith("predictions of seed(s) 1 (the matrix's")
+    held_out = judged(prediction_seeds=[3])
+    assert held_out.values["spearman"] == -1.0 and "seed(s) 3 (as asked" in held_out.from_seeds
+    mixed = judged(prediction_seeds=[1, 3])  # the mean of the two ties every row: a random ranking
+    assert math.isnan(mixed.values["spearman"]) and mixed.values["regret1"] == pytest.approx(mixed.random["regret1"])
+    only_other = pd.concat([_seeded(3, reverse=True), _seeded(4, reverse=True)], ignore_index=True)
+    (found,) = [c for c in quality.compare(long, only_other, ["xnli"], 0) if c.signal == "logme_en"]
+    assert found.values["spearman"] == -1.0 and "held out" in found.from_seeds and "seed(s) 3, 4" in found.from_seeds
+    with pytest.raises(quality.PredictionError, match=r"no predictions of seed\(s\) 7; the predictions have seed\(s\) 1, 3"):
+        judged(prediction_seeds=[7])
+    assert "Judged: the predictions of seed(s) 1" in quality.markdown(quality.compare(long, both, ["xnli"], 0), "tiny")
+
+
 @pytest.fixture
 def stored(tmp_path: Path) -> Path:
     """Predictions in an outputs tree, written through xtask predict's store."""
@@ -187,3 +220,20 @@ def test_aggregate_compare_prediction_errors(grid: Path, stored: Path, tmp_path:
     assert xtask_main(["aggregate", str(grid), "--out", str(tmp_path / "o"), "--compare", "prediction",
                        "--predictions", str(stored), "--signal", "esm"]) == 2
     assert "no predictions of signal 'esm'; the predictions have: logme_en, semb" in capsys.readouterr().err
+
+
+def test_aggregate_prediction_seeds(grid: Path, stored: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "o"
+    assert xtask_main(["aggregate", str(grid), "--out", str(out), "--prediction-seeds", "1"]) == 2
+    assert "--prediction-seeds chooses among stored predictions: it needs --compare prediction" in capsys.readouterr().err
+    assert xtask_main(["aggregate", str(grid), "--out", str(out), "--compare", "prediction", "--predictions", str(stored),
+                       "--prediction-seeds", "2,3"]) == 2
+    assert "no predictions of seed(s) 2, 3; the predictions have seed(s) 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        xtask_main(["aggregate", str(grid), "--compare", "prediction", "--prediction-seeds", "one"])
+    assert "give seeds as integers separated by commas" in capsys.readouterr().err
+    assert xtask_main(["aggregate", str(grid), "--out", str(out), "--resamples", "0", "--compare", "prediction",
+                       "--predictions", str(stored), "--prediction-seeds", "1"]) == 0
+    rows = list(csv.DictReader((out / "compare_prediction.csv").open()))
+    assert {r["prediction_seeds"] for r in rows if r["status"] == quality.RANKED} == {
+        "predictions of seed(s) 1 (as asked; mean over them)"}

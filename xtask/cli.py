@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import List, Optional, Union
+from typing import List, Optional, Tuple, Union
 
 
 def _collect(args: argparse.Namespace):
@@ -66,6 +66,15 @@ def _matrix(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seed_list(text: str) -> Tuple[int, ...]:
+    """``1,2``: the seeds of --prediction-seeds."""
+    try:
+        seeds = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give seeds as integers separated by commas, e.g. 1 or 2,3") from None
+    return seeds
+
+
 def _aggregate(args: argparse.Namespace) -> int:
     from xtask.report import aggregate
 
@@ -78,17 +87,21 @@ def _aggregate(args: argparse.Namespace) -> int:
         print(f"error: --compare {papers[0]}: neither 'paper' nor a CSV file (the layout of "
               "xtask/resources/paper/phang2020.csv; `prediction` judges the stored predictions instead)", file=sys.stderr)
         return 2
-    if args.signal is not None and "prediction" not in args.compare:
-        print("error: --signal chooses among stored predictions: it needs --compare prediction", file=sys.stderr)
-        return 2
+    for given, flag in ((args.signal, "--signal"), (args.prediction_seeds, "--prediction-seeds")):
+        if given is not None and "prediction" not in args.compare:
+            print(f"error: {flag} chooses among stored predictions: it needs --compare prediction", file=sys.stderr)
+            return 2
     prediction = None
     if "prediction" in args.compare:
         from xtask.predict import quality
 
         root = args.predictions or _outputs_root()
         try:
-            prediction = aggregate.PredictionCompare(quality.read_predictions(root), args.signal, args.resamples)
+            prediction = aggregate.PredictionCompare(quality.read_predictions(root), args.signal, args.resamples,
+                                                     args.prediction_seeds)
             quality.signals_of(prediction.predictions, args.signal)
+            if args.prediction_seeds:
+                quality.choose_seeds(prediction.predictions, (), args.prediction_seeds)
         except quality.PredictionError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
@@ -468,6 +481,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "judge the stored predicted rankings (xtask predict) against this matrix (repeatable)")
     agg.add_argument("--signal", default=None, metavar="NAME",
                      help="with --compare prediction: judge this signal only (default: every stored signal)")
+    agg.add_argument("--prediction-seeds", type=_seed_list, default=None, metavar="S[,S...]",
+                     help="with --compare prediction: judge the predictions of these seeds (their phase-1 encoders' "
+                          "seeds; default: the seeds the matrix's cells have, e.g. a held-out seed's prediction "
+                          "against the other seeds' matrix)")
     agg.add_argument("--predictions", type=Path, default=None, metavar="ROOT",
                      help="with --compare prediction: the outputs tree holding the predictions (default: outputs, "
                           "or XTASK_OUTPUTS)")

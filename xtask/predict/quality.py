@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
@@ -201,6 +201,7 @@ class TargetComparison:
     lacking_prediction: Tuple[str, ...] = ()  # matrix rows with scores that the prediction does not rank
     lacking_matrix: Tuple[str, ...] = ()  # predicted rows without a finished cell, with why
     note: str = ""
+    from_seeds: str = ""  # which seeds' predictions were judged (choose_seeds)
 
     def top(self, by: str, n: int = 3) -> List[str]:
         scores = self.predicted if by == "predicted" else self.true
@@ -256,10 +257,43 @@ def _matrix_rows(used: pd.DataFrame, target: str) -> Tuple[Dict[str, str], Dict[
     return one, many
 
 
+def _seed_set(values: Any) -> List[int]:
+    return sorted({int(v) for v in values if not pd.isna(v)})
+
+
+def choose_seeds(predictions: pd.DataFrame, matrix_seeds: Sequence[int],
+                 wanted: Optional[Sequence[int]] = None) -> Tuple[pd.DataFrame, str]:
+    """The predictions to judge, by the seed of the phase-1 encoder (or sample) that made them,
+    and a note saying which. ``wanted`` (``--prediction-seeds``): exactly those, each of which must
+    exist. Otherwise the seeds the matrix's cells have: a prediction of seed s comes from the very
+    phase-1 encoder the matrix's seed-s cells fine-tuned. When the two share no seed (a
+    prediction judged on held-out seeds), all the predictions' seeds, said in the note."""
+    if "seed" not in predictions.columns or predictions["seed"].isna().all():
+        if wanted:
+            raise PredictionError("the predictions do not record their seeds: --prediction-seeds cannot choose among them")
+        return predictions, ""
+    have = _seed_set(predictions["seed"])
+    if wanted:
+        lacking = sorted(set(int(s) for s in wanted) - set(have))
+        if lacking:
+            raise PredictionError(f"no predictions of seed(s) {', '.join(map(str, lacking))}; the predictions have "
+                                  f"seed(s) {', '.join(map(str, have)) or 'none'}")
+        chosen = sorted(set(int(s) for s in wanted))
+        how = "as asked"
+    else:
+        chosen = sorted(set(have) & set(matrix_seeds))
+        how = "the matrix's seeds"
+        if not chosen:
+            chosen, how = have, f"none of them the matrix's (seeds {', '.join(map(str, matrix_seeds))}): held out"
+    note = f"predictions of seed(s) {', '.join(map(str, chosen))} ({how}; mean over them)"
+    return predictions[predictions["seed"].isin(chosen)], note
+
+
 def compare(long: pd.DataFrame, predictions: pd.DataFrame, targets: Sequence[str], resamples: int,
-            signal: Optional[str] = None, seed: int = 0) -> List[TargetComparison]:
+            signal: Optional[str] = None, seed: int = 0,
+            prediction_seeds: Optional[Sequence[int]] = None) -> List[TargetComparison]:
     """Every (target, signal) of one report's long table (one model and data source) against
-    the predictions of that model."""
+    the predictions of that model (of the seeds :func:`choose_seeds` picks)."""
     from xtask.report import tables
     from xtask.report.bootstrap import rng_for
     from xtask.tasks import TARGET_TASKS
@@ -269,6 +303,10 @@ def compare(long: pd.DataFrame, predictions: pd.DataFrame, targets: Sequence[str
     used = tables.used_cells(cells)
     models = set(cells["model"].dropna())
     mine = predictions[predictions["model"].isin(models)]
+    if not mine.empty or prediction_seeds:
+        mine, seeds_note = choose_seeds(mine, _seed_set(used["seed"]), prediction_seeds)
+    else:
+        seeds_note = ""
     mine = mine.groupby(["signal", "target", "inter"], sort=False)["score"].mean()
     out = []
     for target in [t for t in targets if (cells["target"] == t).any()]:  # the matrix's columns with cells
@@ -285,7 +323,8 @@ def compare(long: pd.DataFrame, predictions: pd.DataFrame, targets: Sequence[str
             if predicted.empty:
                 out.append(TargetComparison(target, name, NO_PREDICTION,
                                             lacking_prediction=tuple(sorted(one.values()) + sorted(r for rs in many.values() for r in rs)),
-                                            note=f"signal {name} has no prediction for {target} ({'/'.join(sorted(models))})"))
+                                            note=f"signal {name} has no prediction for {target} ({'/'.join(sorted(models))})",
+                                            from_seeds=seeds_note))
                 continue
             ranked = [inter for inter in predicted.index if inter in one]
             lacking_matrix = []
@@ -303,7 +342,7 @@ def compare(long: pd.DataFrame, predictions: pd.DataFrame, targets: Sequence[str
             true = [float(s.mean()) for s in seeds]
             base = dict(target=target, signal=name, rows=tuple(rows), predicted=tuple(pred), true=tuple(true),
                         seeds=tuple(len(s) for s in seeds), lacking_prediction=tuple(lacking_prediction),
-                        lacking_matrix=tuple(lacking_matrix))
+                        lacking_matrix=tuple(lacking_matrix), from_seeds=seeds_note)
             if len(rows) < MIN_ROWS:
                 out.append(TargetComparison(status=TOO_SHORT, note=f"{len(rows)} ranked row(s); a ranking needs {MIN_ROWS}",
                                             **base))
@@ -318,7 +357,7 @@ def compare(long: pd.DataFrame, predictions: pd.DataFrame, targets: Sequence[str
 
 COLUMNS = ["target", "signal", "status", "rows", "seeds", *[f"{m}{s}" for m in METRICS for s in ("", "_ci_low",
                                                                                                   "_ci_high", "_random")],
-           "predicted_top3", "true_top3", "lacking_prediction", "lacking_matrix", "note"]
+           "predicted_top3", "true_top3", "prediction_seeds", "lacking_prediction", "lacking_matrix", "note"]
 
 
 def frame(comparisons: Sequence[TargetComparison]) -> pd.DataFrame:
@@ -332,6 +371,7 @@ def frame(comparisons: Sequence[TargetComparison]) -> pd.DataFrame:
                            f"{m}_random": c.random.get(m, math.nan)})
         record.update({"predicted_top3": "; ".join(c.top("predicted")) if c.rows else "",
                        "true_top3": "; ".join(c.top("true")) if c.rows else "",
+                       "prediction_seeds": c.from_seeds,
                        "lacking_prediction": "; ".join(c.lacking_prediction),
                        "lacking_matrix": "; ".join(c.lacking_matrix),
                        "note": "; ".join(x for x in (c.note, c.interval_note()) if x)})
@@ -366,6 +406,8 @@ def markdown(comparisons: Sequence[TargetComparison], model: str) -> str:
 
     ranked = [c for c in comparisons if c.status == RANKED]
     lines = [f"Predicted rankings of intermediate tasks against the finished matrix ({model}).", "", LEGEND, ""]
+    judged = [f"Judged: the {seeds}." for seeds in dict.fromkeys(c.from_seeds for c in comparisons) if seeds]
+    lines += [*judged, ""] if judged else []
     if ranked:
         shown = pd.DataFrame(
             [{"signal": c.signal, "rows (seeds)": f"{len(c.rows)} ({'/'.join(map(str, c.seeds))})",

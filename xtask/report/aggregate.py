@@ -33,7 +33,7 @@ import logging
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import pandas as pd
@@ -315,6 +315,7 @@ class PredictionCompare:
     predictions: pd.DataFrame
     signal: Optional[str] = None
     resamples: int = bootstrap.RESAMPLES
+    seeds: Optional[Tuple[int, ...]] = None  # --prediction-seeds: judge these seeds' predictions only
 
 
 def _write_prediction(report: Report, out: Path, prediction: PredictionCompare) -> List[Path]:
@@ -322,7 +323,7 @@ def _write_prediction(report: Report, out: Path, prediction: PredictionCompare) 
     from xtask.predict import quality
 
     found = quality.compare(report.long, prediction.predictions, report.columns, prediction.resamples,
-                            prediction.signal)
+                            prediction.signal, prediction_seeds=prediction.seeds)
     report.prediction_md = quality.markdown(found, report.model)
     report.prediction_sentence = quality.sentence(found)
     return [_csv(quality.frame(found), out / "compare_prediction.csv", None),
