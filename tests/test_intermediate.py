@@ -83,7 +83,9 @@ def test_a_phase_that_selects_nothing_reports_its_dev_score_on_the_sample_asked(
         return real_cap(dataset, limit, seed)
 
     monkeypatch.setattr(training, "cap_examples", spy)
-    overrides = [*TINY_BUDGET, "inter=sst2", "target=xnli", "train.inter.max_eval_examples=5"]
+    # Its own cache: an encoder another test of this worker built would be reused, and nothing would run.
+    overrides = [*TINY_BUDGET, "inter=sst2", "target=xnli", "train.inter.max_eval_examples=5",
+                 f"paths.cache={tmp_path / 'cache'}"]
     planned = cell.plan_cell(compose(*overrides, outputs=tmp_path))
     unsampled = cell.plan_cell(compose(*overrides, "train.inter.max_eval_examples=null", outputs=tmp_path))
     assert planned.inter_key == unsampled.inter_key  # the encoder is the same computation
