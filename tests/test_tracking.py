@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from wandb_records import run_record, summary
+from wandb_records import finished_run_files, run_record, summary
 
 pytestmark = pytest.mark.slow
 
@@ -15,7 +15,7 @@ CELL = ["inter=mnli", "target=xnli", "target.languages=[en,de]", "sweep_name=trk
 
 
 def _run_files(outputs: Path, suffix: str) -> list:
-    return sorted((outputs / "wandb").glob(f"wandb/offline-run-*-{suffix}/run-*.wandb"))
+    return finished_run_files(outputs / "wandb", f"wandb/offline-run-*-{suffix}/run-*.wandb")
 
 
 def test_offline_runs_per_phase_with_summary(run_cell_with, tmp_path: Path) -> None:
@@ -70,7 +70,7 @@ def test_the_sweep_report_becomes_one_wandb_run(compose, tmp_path: Path) -> None
     cfg = compose("logger=wandb_offline", "sweep_name=rep")
     for _ in range(2):
         tracking.log_report(cfg, sweep_dir, reports)
-    files = sorted((tmp_path / "outputs" / "wandb").glob("wandb/offline-run-*-report-*/run-*.wandb"))
+    files = finished_run_files(tmp_path / "outputs" / "wandb", "wandb/offline-run-*-report-*/run-*.wandb")
     assert len(files) == 2 and len({run_record(f).run_id for f in files}) == 1
     run = run_record(files[-1])
     assert run.job_type == "report" and run.run_group == "rep"

@@ -16,6 +16,18 @@ FILE_HEADER = 7
 FULL, FIRST, MIDDLE, LAST = 1, 2, 3, 4
 
 
+def finished_run_files(folder: Path, pattern: str) -> List[Path]:
+    """The offline run files under ``folder`` matching ``pattern``, once W&B has written them.
+
+    ``run.finish()`` returns before W&B's service process has flushed the run file (about one read
+    in six found a file without its run record); ``wandb.teardown()`` waits for the service to
+    close every stream, as the end of a job's process does."""
+    import wandb
+
+    wandb.teardown()
+    return sorted(Path(folder).glob(pattern))
+
+
 def records(path: Path) -> List[Any]:
     from wandb.proto import wandb_internal_pb2 as pb
 
