@@ -26,15 +26,15 @@ env: $(STAMP)
 demo: env
 	HF_HUB_OFFLINE=1 $(BIN)/python launch.py -m +sweep=demo
 
-# A real experiment (multilingual-e5-small on ../shared/realdata; under an hour per seed on 2 cores):
+# A real experiment (multilingual-e5-small on ../shared/realdata; about 1 h 40 min per seed on 2 cores):
 # sweeps/real_cpu.yaml. `make real SEEDS=1,2,3` runs three seeds (docs/real-experiment.md's table).
 SEEDS ?= 1
 real: env
 	HF_HUB_OFFLINE=1 $(BIN)/python launch.py -m +sweep=real_cpu seed=$(SEEDS)
 
 # A larger real matrix to check transfer prediction against (sweeps/real_cpu_predict.yaml), in parts of
-# about an hour on 2 cores: `make real-predict PART=1` .. `PART=9` (docs/real-experiment.md lists them,
-# with their estimated durations). The store skips finished cells: rerun a part to resume it.
+# 1 1/2-2 hours on 2 cores: `make real-predict PART=1` .. `PART=9` (docs/real-experiment.md lists them,
+# with their measured or estimated durations). The store skips finished cells: rerun a part to resume it.
 PART1 := inter=none,sst2,socialiqa seed=1
 PART2 := inter=hellaswag,cosmosqa seed=1
 PART3 := inter=commonsenseqa,squad,udpos_en seed=1
