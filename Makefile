@@ -33,19 +33,25 @@ real: env
 	HF_HUB_OFFLINE=1 $(BIN)/python launch.py -m +sweep=real_cpu seed=$(SEEDS)
 
 # A larger real matrix to check transfer prediction against (sweeps/real_cpu_predict.yaml), in parts of
-# 1 1/2-2 hours on 2 cores: `make real-predict PART=1` .. `PART=9` (docs/real-experiment.md lists them,
+# about an hour on 2 cores: `make real-predict PART=1` .. `PART=15` (docs/real-experiment.md lists them,
 # with their measured or estimated durations). The store skips finished cells: rerun a part to resume it.
-PART1 := inter=none,sst2,socialiqa seed=1
-PART2 := inter=hellaswag,cosmosqa seed=1
-PART3 := inter=commonsenseqa,squad,udpos_en seed=1
-PART4 := inter=none,sst2,socialiqa seed=2
-PART5 := inter=hellaswag,cosmosqa seed=2
-PART6 := inter=commonsenseqa,squad,udpos_en seed=2
-PART7 := inter=none,sst2,socialiqa seed=3
-PART8 := inter=hellaswag,cosmosqa seed=3
-PART9 := inter=commonsenseqa,squad,udpos_en seed=3
+PART1 := inter=none,sst2 seed=1
+PART2 := inter=socialiqa,udpos_en seed=1
+PART3 := inter=hellaswag seed=1
+PART4 := inter=cosmosqa seed=1
+PART5 := inter=commonsenseqa,squad seed=1
+PART6 := inter=none,sst2 seed=2
+PART7 := inter=socialiqa,udpos_en seed=2
+PART8 := inter=hellaswag seed=2
+PART9 := inter=cosmosqa seed=2
+PART10 := inter=commonsenseqa,squad seed=2
+PART11 := inter=none,sst2 seed=3
+PART12 := inter=socialiqa,udpos_en seed=3
+PART13 := inter=hellaswag seed=3
+PART14 := inter=cosmosqa seed=3
+PART15 := inter=commonsenseqa,squad seed=3
 real-predict: env
-	$(if $(PART$(PART)),,$(error PART must be one of 1..9, e.g. make real-predict PART=1 (docs/real-experiment.md)))
+	$(if $(PART$(PART)),,$(error PART must be one of 1..15, e.g. make real-predict PART=1 (docs/real-experiment.md)))
 	HF_HUB_OFFLINE=1 $(BIN)/python launch.py -m +sweep=real_cpu_predict $(PART$(PART))
 
 # Every test, on every core (pytest-xdist; SLURM tests share one worker, long tests go first: tests/conftest.py).
