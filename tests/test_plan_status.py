@@ -234,6 +234,23 @@ def test_bench_prints_and_writes_figures(args, task: str, run_steps: int, tmp_pa
     assert f"task {task}, model tiny" in capsys.readouterr().out
 
 
+def test_bench_times_the_step_a_run_takes_with_frozen_embeddings(tmp_path: Path, shared_cache, capsys) -> None:
+    """train.*.freeze_embeddings (real_cpu's setting) leaves the embedding matrix out of the
+    backward pass and AdamW: the benchmark must time that step, not the whole model's."""
+    import json
+
+    from xtask.models.tiny import TinyArchitecture, ensure_tiny_model
+    from transformers import AutoModel
+
+    out = tmp_path / "bench.json"
+    assert xtask_main(["bench", "target=xnli", "train.target.freeze_embeddings=true", f"paths.cache={shared_cache}",
+                       "--steps", "2", "--warmup", "1", "--json", str(out)]) == 0
+    figures = json.loads(out.read_text())
+    embeddings = AutoModel.from_pretrained(ensure_tiny_model(TinyArchitecture(), shared_cache)).get_input_embeddings()
+    assert figures["trained_parameters"] == figures["parameters"] - embeddings.weight.numel()
+    assert "M trained)" in capsys.readouterr().out
+
+
 def test_bench_refuses_what_does_not_train(capsys) -> None:
     with pytest.raises(SystemExit, match="tatoeba does not train"):
         xtask_main(["bench", "target=tatoeba"])

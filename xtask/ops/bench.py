@@ -72,7 +72,7 @@ def measure(cfg: Any, phase: str = "target", steps: int = 10, warmup: int = 2) -
     from xtask.models.registry import pretrained_path
     from xtask.pipeline.batching import GroupedSampler, feature_lengths
     from xtask.pipeline.formats import format_for
-    from xtask.pipeline.training import TrainKnobs, cap_examples, fit_max_length, speed_knobs
+    from xtask.pipeline.training import TrainKnobs, cap_examples, fit_max_length, freeze_embeddings, speed_knobs
     from xtask.plan.resolve import resolve
 
     plan = resolve(cfg)
@@ -106,12 +106,14 @@ def measure(cfg: Any, phase: str = "target", steps: int = 10, warmup: int = 2) -
 
     torch.manual_seed(seed)
     model = fmt.load_model(init_from, task).to(device)
+    freeze_embeddings(model, hp)  # as finetune does: a frozen embedding matrix has no gradient or AdamW update
     model.train()
     if on["tf32"]:
         torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
     if on["activation_checkpointing"]:
         model.gradient_checkpointing_enable()
-    optimizer = torch.optim.AdamW(model.parameters(), lr=float(hp.lr), fused=on["optim"] == "adamw_torch_fused" or None)
+    trained = [p for p in model.parameters() if p.requires_grad]  # what the Trainer's optimizer holds
+    optimizer = torch.optim.AdamW(trained, lr=float(hp.lr), fused=on["optim"] == "adamw_torch_fused" or None)
     forward = torch.compile(model) if on["torch_compile"] else model
     half = torch.bfloat16 if on["bf16"] else torch.float16 if on["fp16"] else None
     scaler = torch.amp.GradScaler("cuda", enabled=on["fp16"])
@@ -162,6 +164,7 @@ def measure(cfg: Any, phase: str = "target", steps: int = 10, warmup: int = 2) -
         "bf16": on["bf16"], "knobs": knob_summary(on, hp, knobs), "batch_size": int(hp.batch_size),
         "max_length": int(hp.max_length), "padding": padding,
         "parameters": sum(p.numel() for p in model.parameters()),
+        "trained_parameters": sum(p.numel() for p in trained),
         "steps_timed": len(timed), "steps_per_s": steps_per_s, "examples_per_s": examples / seconds,
         "tokens_per_s": tokens / seconds, "peak_memory_mb": typical_mb, "peak_memory_full_window_mb": full_mb,
         "train_examples": len(train_set), "features_per_example": len(features) / max(len(sample), 1),
@@ -197,7 +200,8 @@ def _pad(row: Dict[str, Any], length: int, pad_id: int) -> Dict[str, Any]:
 def render(figures: Dict[str, Any]) -> str:
     f = figures
     return "\n".join([
-        f"{f['phase']} phase, task {f['task']}, model {f['model']} ({f['parameters'] / 1e6:.1f} M parameters) "
+        f"{f['phase']} phase, task {f['task']}, model {f['model']} ({f['parameters'] / 1e6:.1f} M parameters, "
+        f"{f['trained_parameters'] / 1e6:.1f} M trained) "
         f"on {f['device_name']}{' bf16' if f['bf16'] else ''}",
         f"batch {f['batch_size']} x max_length {f['max_length']}, {f['steps_timed']} timed steps, "
         f"{100 * f['padding']:.0f}% of their tokens padding",
