@@ -292,6 +292,24 @@ def test_a_training_loss_at_chance_is_learned_nothing(tmp_path: Path) -> None:
     assert stats.loss_at_chance(folder, "xnli") is None
 
 
+def test_a_loss_near_chance_with_predictions_well_above_it_learned_something(tmp_path: Path) -> None:
+    """The Trainer's loss is a mean over the run: a real XNLI cell averaged 1.085 (ln 3 = 1.099)
+    and scored 54.5 on 4 x 200 examples against a chance of 33.3. Not 'learned nothing'; at 36.0
+    (within two standard errors of chance) it still is."""
+    from xtask.store.records import LanguageScore
+
+    folder = make_cell(tmp_path / "cells", "sst2", "xnli", 3, 54.5)
+    results = records.read_results(folder)
+    results.phases = {"target": {"train_loss": 1.085}}
+    results.scores.per_language = {lang: LanguageScore({"accuracy": 54.5}, 54.5, 200) for lang in ("de", "en", "sw", "ur")}
+    results.scores.extra = {"chance": {lang: 100 / 3 for lang in ("de", "en", "sw", "ur")}}
+    records.write(folder, results)
+    assert stats.loss_at_chance(folder, "xnli") is None
+    results.scores.per_language = {lang: LanguageScore({"accuracy": 36.0}, 36.0, 200) for lang in ("de", "en", "sw", "ur")}
+    records.write(folder, results)
+    assert stats.loss_at_chance(folder, "xnli") == "training loss 1.085, a uniform guess ln(3) = 1.099"
+
+
 def test_cells_without_prediction_files_have_no_interval_and_say_why(tmp_path: Path) -> None:
     for seed, score in ((1, 40.0), (2, 42.0)):
         make_cell(tmp_path / "cells", "none", "xnli", seed, score)
